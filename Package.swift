@@ -1,0 +1,115 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// One set of settings for every target (see STYLE.md).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Tessera",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tessera", targets: ["tessera"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C system libraries: only their wrapper modules import them.
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CNghttp2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
+
+        // Thin Swift wrappers, one per C library.
+        .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: swiftSettings),
+        .target(name: "NGHTTP2", dependencies: ["CNghttp2"], swiftSettings: swiftSettings),
+
+        // Pure logic: no NIO, no C.
+        .target(name: "JSON", swiftSettings: swiftSettings),
+        .target(name: "Templating", dependencies: ["JSON"], swiftSettings: swiftSettings),
+        .target(name: "Targeting", dependencies: ["JSON"], swiftSettings: swiftSettings),
+        .target(name: "Decision", dependencies: ["JSON", "Templating", "Targeting"], swiftSettings: swiftSettings),
+        .target(
+            name: "BundleCompiler",
+            dependencies: ["JSON", "Templating", "Targeting", "Decision", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+
+        // Storage: profiles, compiled bundles and metadata in one LMDB environment.
+        .target(name: "Store", dependencies: ["LMDB", "Decision", "JSON"], swiftSettings: swiftSettings),
+
+        // The server: channel handlers, routes, services.
+        .target(
+            name: "Server",
+            dependencies: [
+                "NGHTTP2", "Store", "Decision", "JSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The command-line tool.
+        .executableTarget(
+            name: "tessera",
+            dependencies: [
+                "Server", "Store", "Decision", "BundleCompiler", "JSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TemplatingTests", dependencies: ["Templating", "JSON"], resources: [.copy("Spec")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TargetingTests", dependencies: ["Targeting", "JSON"], resources: [.copy("Corpus")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DecisionTests", dependencies: ["Decision", "BundleCompiler", "Targeting", "JSON"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BundleCompilerTests", dependencies: ["BundleCompiler", "Decision", "JSON"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StoreTests", dependencies: ["Store", "Decision", "BundleCompiler", "JSON"], swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "Store", "Decision", "BundleCompiler", "JSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,166 @@
+import Foundation
+public import Decision
+public import JSON
+import Targeting
+import Templating
+
+/// Compiles ``BundleSources`` into a ``CompiledBundle``: parses every file, compiles every template and
+/// condition, checks every reference, and reports every problem with its `file:line:column`.
+///
+/// The one way content becomes servable: `tessera compile` and (later) CMS publishes both call it.
+public struct BundleCompiler {
+    /// The bundle currently live, if any: attribute and segment ids are kept stable across revisions.
+    public var previous: CompiledBundle?
+
+    var problems: [CompileProblem] = []
+    var paths: [FieldPath] = []
+    var pathIndex: [FieldPath: Int] = [:]
+
+    /// A compiler keeping ids stable relative to `previous`.
+    public init(previous: CompiledBundle? = nil) {
+        self.previous = previous
+    }
+
+    /// Compiles `sources`, or throws ``CompileProblems`` listing everything wrong.
+    public static func compile(_ sources: BundleSources, previous: CompiledBundle? = nil) throws(CompileProblems) -> CompiledBundle {
+        var compiler = BundleCompiler(previous: previous)
+        return try compiler.run(sources)
+    }
+
+    mutating func run(_ sources: BundleSources) throws(CompileProblems) -> CompiledBundle {
+        // Templates.
+        var templates: TemplateLibrary?
+        do {
+            templates = try TemplateLibrary.compile(sources.templates)
+        } catch {
+            for e in error.errors {
+                problems.append(
+                    CompileProblem(file: "Templates/\(e.templateID).mustache", line: e.line, column: e.column, message: e.message))
+            }
+        }
+
+        let schema = compileSchema(sources.schema)
+        let segments = compileSegments(sources.segments, schema: schema)
+        var slots: [SlotMapping] = []
+        for file in sources.slots.keys.sorted() {
+            if let slot = compileSlot(file: file, text: sources.slots[file]!, schema: schema, segments: segments, templates: sources.templates) {
+                if slots.contains(where: { $0.id == slot.id }) {
+                    problems.append(CompileProblem(file: file, line: 1, column: 1, message: "slot '\(slot.id)' is defined twice"))
+                } else {
+                    slots.append(slot)
+                }
+            }
+        }
+        guard problems.isEmpty, let templates else {
+            throw CompileProblems(problems: problems.sorted { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) })
+        }
+        return CompiledBundle(schema: schema, segments: segments, slots: slots, templates: templates, paths: paths)
+    }
+
+    // MARK: - Schema
+
+    mutating func compileSchema(_ text: String) -> ProfileSchema {
+        let file = "Mappings/schema.yaml"
+        guard let doc = parse(file: file, text: text) else { return ProfileSchema(attributes: []) }
+        guard case .object(let attrs)? = doc.root["attributes"] else {
+            problems.append(doc.problem(at: [], "expected a top-level 'attributes' mapping"))
+            return ProfileSchema(attributes: [])
+        }
+        var nextID = (previous?.schema.attributes.map(\.id).max() ?? 0) + 1
+        var out: [AttributeDefinition] = []
+        for (name, spec) in attrs {
+            let at = ["attributes", name]
+            guard name.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil else {
+                problems.append(doc.problem(at: at, "attribute name '\(name)' must be letters, digits and '_'"))
+                continue
+            }
+            let typeName: String?
+            var description = ""
+            switch spec {
+            case .string(let t): typeName = t
+            case .object:
+                if case .string(let t)? = spec["type"] { typeName = t } else { typeName = nil }
+                if case .string(let d)? = spec["description"] { description = d }
+            default: typeName = nil
+            }
+            guard let typeName, let type = AttributeType(rawValue: typeName) else {
+                let allowed = AttributeType.allCases.map(\.rawValue).joined(separator: ", ")
+                problems.append(doc.problem(at: at + ["type"], "attribute '\(name)' needs a type, one of: \(allowed)"))
+                continue
+            }
+            let id: UInt16
+            if let old = previous?.schema.attribute(named: name) {
+                id = old.id
+            } else {
+                id = nextID
+                nextID += 1
+            }
+            out.append(AttributeDefinition(name: name, id: id, type: type, description: description))
+        }
+        return ProfileSchema(attributes: out)
+    }
+
+    // MARK: - Helpers
+
+    mutating func parse(file: String, text: String) -> YAMLDocument? {
+        do {
+            return try YAMLDocument(file: file, text: text)
+        } catch {
+            problems.append(error)
+            return nil
+        }
+    }
+
+    /// Compiles a condition, checking its paths; problems point into `doc` at `at`.
+    mutating func condition(_ source: JSONValue, doc: YAMLDocument, at: [String], schema: ProfileSchema) -> Condition? {
+        var badPaths: [String] = []
+        var bound = paths
+        var index = pathIndex
+        do {
+            let c = try ConditionCompiler.compile(source) { path in
+                if let i = index[path] { return i }
+                if let reason = Self.checkPath(path, schema: schema) { badPaths.append(reason) }
+                index[path] = bound.count
+                bound.append(path)
+                return bound.count - 1
+            }
+            guard badPaths.isEmpty else {
+                for reason in badPaths { problems.append(doc.problem(at: at, reason)) }
+                return nil
+            }
+            paths = bound
+            pathIndex = index
+            return c
+        } catch {
+            problems.append(doc.problem(at: at + error.location.map(\.pathKey), error.message))
+            return nil
+        }
+    }
+
+    /// Why `path` cannot be read by a condition, or `nil` when it can.
+    static func checkPath(_ path: FieldPath, schema: ProfileSchema) -> String? {
+        let c = path.components
+        switch c.first {
+        case "attributes":
+            guard c.count >= 2 else { return "'attributes' must name an attribute, e.g. attributes.country" }
+            if schema.attribute(named: c[1]) == nil { return "unknown attribute '\(c[1])' (not in schema.yaml)" }
+            return nil
+        case "context":
+            return c.count >= 2 ? nil : "'context' must name a parameter, e.g. context.device"
+        case "segments", "user":
+            return c.count == 1 ? nil : "'\(c[0])' has no members"
+        default:
+            return "unknown path '\(c.joined(separator: "."))': conditions read attributes.*, segments, context.* and user"
+        }
+    }
+}
+
+extension PathElement {
+    /// The element as a ``YAMLDocument`` path component.
+    var pathKey: String {
+        switch self {
+        case .key(let k): return k
+        case .index(let i): return String(i)
+        }
+    }
+}

@@ -1,0 +1,209 @@
+import JSON
+import Targeting
+import Templating
+
+extension DecisionEngine {
+    /// Decides `request` for the user whose stored record is `profile` (`nil`: unknown user, decided as
+    /// anonymous) and appends the JSON response body to `out`.
+    ///
+    /// `scratch` is reusable render space; `choices` receives one ``SlotChoice`` per requested slot. Nothing
+    /// here allocates per request beyond what the request itself carries, except growth of the caller's buffers.
+    public func decide(
+        _ request: DecisionRequest, profile: ProfileView?, into out: inout [UInt8], scratch: inout [UInt8],
+        choices: inout [SlotChoice]
+    ) {
+        var scope = makeScope(user: request.user, profile: profile, context: request.context)
+        let personalized = profile?.consent != false
+        if personalized { resolveSegments(&scope) }
+
+        out.append(contentsOf: #"{"user":"#.utf8)
+        JSONWriter.appendString(request.user, to: &out)
+        out.append(contentsOf: #","revision":"#.utf8)
+        JSONWriter.appendInteger(Int64(revision), to: &out)
+        out.append(contentsOf: #","segments":["#.utf8)
+        var first = true
+        scope.segments.forEach { bit in
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(contentsOf: segmentNameJSON[bit])
+        }
+        out.append(contentsOf: #"],"slots":{"#.utf8)
+        for (n, slotID) in request.slots.enumerated() {
+            if n > 0 { out.append(UInt8(ascii: ",")) }
+            JSONWriter.appendString(slotID, to: &out)
+            out.append(UInt8(ascii: ":"))
+            guard let index = slotIndex[slotID] else {
+                out.append(contentsOf: #"{"error":"unknown_slot","message":"#.utf8)
+                JSONWriter.appendString("no slot '\(slotID)' in revision \(revision)", to: &out)
+                out.append(UInt8(ascii: "}"))
+                choices.append(SlotChoice(slot: -1, outcome: 0))
+                continue
+            }
+            let slot = slots[index]
+            var log: [UInt8]? = request.explain ? [] : nil
+            let pick = personalized ? choose(slot, scope: scope, log: &log) : fallbackPick(slot, log: &log, consent: false)
+            choices.append(SlotChoice(slot: index, outcome: pick.outcomeIndex))
+
+            out.append(contentsOf: #"{"variant":"#.utf8)
+            JSONWriter.appendString(pick.outcome.label, to: &out)
+            out.append(contentsOf: #","rule":"#.utf8)
+            if let rule = pick.rule { JSONWriter.appendString(rule.name, to: &out) } else { out.append(contentsOf: "null".utf8) }
+            out.append(contentsOf: #","template":"#.utf8)
+            JSONWriter.appendString(pick.outcome.templateID, to: &out)
+            if let rule = pick.rule, case .experiment(let e) = rule.kind {
+                out.append(contentsOf: #","experiment":{"key":"#.utf8)
+                JSONWriter.appendString(e.key, to: &out)
+                out.append(contentsOf: #","variant":"#.utf8)
+                JSONWriter.appendString(pick.outcome.label, to: &out)
+                out.append(UInt8(ascii: "}"))
+            }
+            out.append(contentsOf: #","content":""#.utf8)
+            scratch.removeAll(keepingCapacity: true)
+            render(pick.outcome, scope: scope, into: &scratch)
+            scratch.withUnsafeBytes { JSONWriter.appendEscaped($0, to: &out) }
+            out.append(UInt8(ascii: "\""))
+            if let log {
+                out.append(contentsOf: #","explain":["#.utf8)
+                out.append(contentsOf: log)
+                out.append(UInt8(ascii: "]"))
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(contentsOf: "}}".utf8)
+    }
+
+    /// Renders slot `slotID` alone (the `/v1/slots/{slot}` fragment) into `out`. Returns `nil` for an unknown
+    /// slot, else the choice made.
+    public func renderSlot(
+        _ slotID: String, user: String, context: RequestContext, profile: ProfileView?, into out: inout [UInt8]
+    ) -> SlotChoice? {
+        guard let index = slotIndex[slotID] else { return nil }
+        var scope = makeScope(user: user, profile: profile, context: context)
+        let personalized = profile?.consent != false
+        var log: [UInt8]? = nil
+        let pick: Pick
+        if personalized {
+            resolveSegments(&scope)
+            pick = choose(slots[index], scope: scope, log: &log)
+        } else {
+            pick = fallbackPick(slots[index], log: &log, consent: false)
+        }
+        render(pick.outcome, scope: scope, into: &out)
+        return SlotChoice(slot: index, outcome: pick.outcomeIndex)
+    }
+
+    /// The segments `profile` is in (explicit memberships plus every segment whose condition holds), by name.
+    public func segments(user: String, profile: ProfileView?, context: RequestContext) -> [String] {
+        var scope = makeScope(user: user, profile: profile, context: context)
+        if profile?.consent != false { resolveSegments(&scope) }
+        var names: [String] = []
+        scope.segments.forEach { names.append(segmentNames[$0]) }
+        return names
+    }
+
+    // MARK: - Steps
+
+    @inline(__always)
+    func makeScope(user: String, profile: ProfileView?, context: RequestContext) -> DecisionScope {
+        // Without personalization consent no profile data is read at all.
+        let usable = profile?.consent == false ? nil : profile
+        return DecisionScope(engine: self, user: user, profile: usable, context: context, segments: SegmentSet())
+    }
+
+    /// Explicit memberships first, then each defined segment in dependency order.
+    func resolveSegments(_ scope: inout DecisionScope) {
+        if let profile = scope.profile {
+            for i in 0..<profile.explicitSegmentCount {
+                let id = Int(profile.explicitSegment(at: i))
+                if id < segmentBitByID.count, segmentBitByID[id] >= 0 { scope.segments.insert(Int(segmentBitByID[id])) }
+            }
+        }
+        for (bit, condition) in segmentConditions.enumerated() {
+            guard let condition, !scope.segments.contains(bit) else { continue }
+            if condition.evaluate(in: scope) { scope.segments.insert(bit) }
+        }
+    }
+
+    /// The outcome a slot produced, with the rule (nil for the default) and its outcome index.
+    struct Pick {
+        let rule: LoadedRule?
+        let outcome: LoadedOutcome
+        let outcomeIndex: Int
+    }
+
+    /// First matching rule in priority order, else the default. Appends explanation entries to `log` when given.
+    func choose(_ slot: LoadedSlot, scope: DecisionScope, log: inout [UInt8]?) -> Pick {
+        for (r, rule) in slot.rules.enumerated() {
+            if !rule.anyOf.isEmpty, !scope.segments.intersects(rule.anyOf) {
+                explain(&log, rule, matched: false, reason: "user is in none of the segments the rule needs")
+                continue
+            }
+            if !scope.segments.isSuperset(of: rule.allOf) {
+                explain(&log, rule, matched: false, reason: "user is not in every segment the rule needs")
+                continue
+            }
+            if scope.segments.intersects(rule.noneOf) {
+                explain(&log, rule, matched: false, reason: "user is in a segment the rule excludes")
+                continue
+            }
+            var failed: RuleClause? = nil
+            for clause in rule.clauses where !clause.condition.evaluate(in: scope) {
+                failed = clause
+                break
+            }
+            if let failed {
+                explain(&log, rule, matched: false, reason: "condition '\(failed.key)' is false: \(failed.source.jsonText)")
+                continue
+            }
+            switch rule.kind {
+            case .content(let outcome):
+                explain(&log, rule, matched: true, reason: "all conditions hold")
+                return Pick(rule: rule, outcome: outcome, outcomeIndex: slot.outcomeIndex(rule: r, variant: 0))
+            case .experiment(let e):
+                guard let n = Bucketing.hash(seed: e.key, value: scope.user, version: e.hashVersion) else {
+                    explain(&log, rule, matched: false, reason: "user id cannot be hashed")
+                    continue
+                }
+                let v = Bucketing.chooseVariation(n, ranges: e.ranges)
+                guard v >= 0 else {
+                    explain(&log, rule, matched: false, reason: "user is outside the experiment's coverage")
+                    continue
+                }
+                explain(&log, rule, matched: true, reason: "experiment '\(e.key)' assigned variant '\(e.variants[v].label)'")
+                return Pick(rule: rule, outcome: e.variants[v], outcomeIndex: slot.outcomeIndex(rule: r, variant: v))
+            }
+        }
+        return fallbackPick(slot, log: &log, consent: true)
+    }
+
+    func fallbackPick(_ slot: LoadedSlot, log: inout [UInt8]?, consent: Bool) -> Pick {
+        if log != nil {
+            let reason = consent ? "no rule matched" : "no personalization consent: default served, no profile data read"
+            appendExplain(&log!, rule: "default", matched: true, reason: reason)
+        }
+        return Pick(rule: nil, outcome: slot.fallback, outcomeIndex: slot.defaultOutcomeIndex)
+    }
+
+    @inline(__always)
+    func explain(_ log: inout [UInt8]?, _ rule: LoadedRule, matched: Bool, reason: @autoclosure () -> String) {
+        guard log != nil else { return }
+        appendExplain(&log!, rule: rule.name, matched: matched, reason: reason())
+    }
+
+    func appendExplain(_ log: inout [UInt8], rule: String, matched: Bool, reason: String) {
+        if !log.isEmpty { log.append(UInt8(ascii: ",")) }
+        log.append(contentsOf: #"{"rule":"#.utf8)
+        JSONWriter.appendString(rule, to: &log)
+        log.append(contentsOf: (matched ? #","matched":true,"reason":"# : #","matched":false,"reason":"#).utf8)
+        JSONWriter.appendString(reason, to: &log)
+        log.append(UInt8(ascii: "}"))
+    }
+
+    func render(_ outcome: LoadedOutcome, scope: DecisionScope, into out: inout [UInt8]) {
+        withUnsafePointer(to: scope) { s in
+            withUnsafePointer(to: outcome.data) { d in
+                bundle.templates.render(outcome.template, root: RenderNode(scope: s, data: d, kind: .root), into: &out)
+            }
+        }
+    }
+}

@@ -1,0 +1,214 @@
+public import JSON
+public import Targeting
+public import Templating
+
+/// A compiled bundle made ready to serve: names resolved to indexes, templates to handles, segment tests
+/// to bit masks. Immutable and shared by every event loop; one per revision.
+public final class DecisionEngine: Sendable {
+    /// The bundle revision this engine serves.
+    public let revision: UInt64
+    /// The bundle it was built from.
+    public let bundle: CompiledBundle
+
+    let slotIndex: [String: Int]
+    let slots: [LoadedSlot]
+    let segmentBitByID: [Int16]
+    let segmentConditions: [Condition?]
+    /// Segment names as JSON string literals (quotes included), by bit.
+    let segmentNameJSON: [[UInt8]]
+    let segmentNames: [String]
+    let segmentBitByName: [String: Int]
+    let attributeIDByName: [String: UInt16]
+    let pathTargets: [PathTarget]
+
+    /// Loads `bundle` for serving as revision `revision`. Fails only on a bundle this code cannot serve
+    /// (a newer format, or references the compiler should have rejected).
+    public init(bundle: CompiledBundle, revision: UInt64) throws(DecisionEngineError) {
+        guard bundle.format <= CompiledBundle.currentFormat else {
+            throw DecisionEngineError("bundle format \(bundle.format) is newer than this server (\(CompiledBundle.currentFormat))")
+        }
+        guard bundle.segments.count <= SegmentSet.capacity else {
+            throw DecisionEngineError("bundle defines \(bundle.segments.count) segments; the limit is \(SegmentSet.capacity)")
+        }
+        self.revision = revision
+        self.bundle = bundle
+
+        var bitByName: [String: Int] = [:]
+        var bitByID = [Int16](repeating: -1, count: Int(bundle.segments.map(\.id).max() ?? 0) + 1)
+        for (bit, s) in bundle.segments.enumerated() {
+            bitByName[s.name] = bit
+            bitByID[Int(s.id)] = Int16(bit)
+        }
+        self.segmentBitByName = bitByName
+        self.segmentBitByID = bitByID
+        self.segmentConditions = bundle.segments.map(\.condition)
+        self.segmentNames = bundle.segments.map(\.name)
+        self.segmentNameJSON = bundle.segments.map { s in
+            var out: [UInt8] = []
+            JSONWriter.appendString(s.name, to: &out)
+            return out
+        }
+        var attrIDs: [String: UInt16] = [:]
+        for a in bundle.schema.attributes { attrIDs[a.name] = a.id }
+        self.attributeIDByName = attrIDs
+        self.pathTargets = bundle.paths.map { PathTarget(path: $0, attributes: attrIDs) }
+
+        func mask(_ names: [String]) throws(DecisionEngineError) -> SegmentSet {
+            var set = SegmentSet()
+            for n in names {
+                guard let bit = bitByName[n] else { throw DecisionEngineError("unknown segment '\(n)'") }
+                set.insert(bit)
+            }
+            return set
+        }
+        func outcome(_ o: SlotOutcome, label: String) throws(DecisionEngineError) -> LoadedOutcome {
+            guard let handle = bundle.templates.template(o.template) else {
+                throw DecisionEngineError("unknown template '\(o.template)'")
+            }
+            return LoadedOutcome(label: label, template: handle, templateID: o.template, data: o.data)
+        }
+        var slots: [LoadedSlot] = []
+        var index: [String: Int] = [:]
+        for mapping in bundle.slots {
+            var rules: [LoadedRule] = []
+            for rule in mapping.rules {
+                let kind: LoadedRule.Kind
+                switch rule.outcome {
+                case .content(let o):
+                    kind = .content(try outcome(o, label: rule.name))
+                case .experiment(let e):
+                    var variants: [LoadedOutcome] = []
+                    for v in e.variants { variants.append(try outcome(v.outcome, label: v.id)) }
+                    let ranges = Bucketing.bucketRanges(
+                        count: e.variants.count, coverage: e.coverage, weights: e.variants.map(\.weight))
+                    kind = .experiment(
+                        LoadedExperiment(key: e.key, hashVersion: e.hashVersion, ranges: ranges, variants: variants))
+                }
+                rules.append(
+                    LoadedRule(
+                        name: rule.name, anyOf: try mask(rule.segments.anyOf), allOf: try mask(rule.segments.allOf),
+                        noneOf: try mask(rule.segments.noneOf), clauses: rule.clauses, kind: kind))
+            }
+            index[mapping.id] = slots.count
+            slots.append(
+                LoadedSlot(id: mapping.id, rules: rules, fallback: try outcome(mapping.fallback, label: "default")))
+        }
+        self.slots = slots
+        self.slotIndex = index
+    }
+
+    /// Slot ids this engine serves, in bundle order.
+    public var slotIDs: [String] { slots.map(\.id) }
+
+    /// The labels of every outcome slot `slot` can produce (rule names, experiment variant ids, "default"),
+    /// indexed as ``SlotChoice/outcome``.
+    public func outcomeLabels(slot: Int) -> [String] {
+        slots[slot].outcomeLabels
+    }
+
+    /// The index of slot `id`, or `nil` when the bundle has no such slot.
+    @inline(__always)
+    public func slot(named id: String) -> Int? { slotIndex[id] }
+}
+
+/// A bundle the server cannot serve.
+public struct DecisionEngineError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong.
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Where a condition path reads from, resolved once at load.
+enum PathTarget: Sendable {
+    case attribute(UInt16, rest: [String])
+    case segments
+    case context(String, rest: [String])
+    case user
+    case undefined
+
+    init(path: FieldPath, attributes: [String: UInt16]) {
+        let c = path.components
+        switch c.first {
+        case "attributes" where c.count >= 2:
+            if let id = attributes[c[1]] { self = .attribute(id, rest: Array(c.dropFirst(2))) } else { self = .undefined }
+        case "segments" where c.count == 1: self = .segments
+        case "context" where c.count >= 2: self = .context(c[1], rest: Array(c.dropFirst(2)))
+        case "user" where c.count == 1: self = .user
+        default: self = .undefined
+        }
+    }
+}
+
+/// A slot ready to serve.
+struct LoadedSlot: Sendable {
+    let id: String
+    let rules: [LoadedRule]
+    let fallback: LoadedOutcome
+    /// Index of each rule's first outcome in `outcomeLabels`.
+    let ruleOutcomeOffsets: [Int]
+    /// Index of the default in `outcomeLabels`.
+    let defaultOutcomeIndex: Int
+
+    init(id: String, rules: [LoadedRule], fallback: LoadedOutcome) {
+        self.id = id
+        self.rules = rules
+        self.fallback = fallback
+        var offsets: [Int] = []
+        var i = 0
+        for r in rules {
+            offsets.append(i)
+            switch r.kind {
+            case .content: i += 1
+            case .experiment(let e): i += e.variants.count
+            }
+        }
+        self.ruleOutcomeOffsets = offsets
+        self.defaultOutcomeIndex = i
+    }
+
+    var outcomeLabels: [String] {
+        var labels: [String] = []
+        for r in rules {
+            switch r.kind {
+            case .content(let o): labels.append(o.label)
+            case .experiment(let e): labels.append(contentsOf: e.variants.map { "\(e.key):\($0.label)" })
+            }
+        }
+        labels.append("default")
+        return labels
+    }
+
+    /// Index into `outcomeLabels` of rule `r`'s variant `v` (0 for content rules).
+    @inline(__always)
+    func outcomeIndex(rule r: Int, variant v: Int) -> Int { ruleOutcomeOffsets[r] + v }
+}
+
+/// A rule ready to serve.
+struct LoadedRule: Sendable {
+    enum Kind: Sendable {
+        case content(LoadedOutcome)
+        case experiment(LoadedExperiment)
+    }
+    let name: String
+    let anyOf: SegmentSet
+    let allOf: SegmentSet
+    let noneOf: SegmentSet
+    let clauses: [RuleClause]
+    let kind: Kind
+}
+
+/// An experiment ready to serve.
+struct LoadedExperiment: Sendable {
+    let key: String
+    let hashVersion: Int
+    let ranges: [VariationRange]
+    let variants: [LoadedOutcome]
+}
+
+/// A template resolved to its handle, plus the rule data.
+struct LoadedOutcome: Sendable {
+    let label: String
+    let template: TemplateHandle
+    let templateID: String
+    let data: JSONValue
+}

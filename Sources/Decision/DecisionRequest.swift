@@ -1,0 +1,27 @@
+/// One decision to make: who, which slots, in what context.
+public struct DecisionRequest: Sendable {
+    /// The user id (a profile key; unknown ids decide as anonymous).
+    public var user: String
+    /// Slot ids in the order the response lists them.
+    public var slots: [String]
+    /// Request context.
+    public var context: RequestContext
+    /// Whether to add, per slot, the rules tried and what decided each.
+    public var explain: Bool
+
+    /// A request with the given parts.
+    public init(user: String, slots: [String], context: RequestContext = RequestContext(), explain: Bool = false) {
+        self.user = user
+        self.slots = slots
+        self.context = context
+        self.explain = explain
+    }
+}
+
+/// Which outcome one slot got (for metrics and cache keys); indexes into ``DecisionEngine`` tables.
+public struct SlotChoice: Sendable, Equatable {
+    /// Index of the slot in the bundle, or -1 for an unknown slot.
+    public var slot: Int
+    /// Index of the outcome in that slot's ``DecisionEngine/outcomeLabels(slot:)``.
+    public var outcome: Int
+}

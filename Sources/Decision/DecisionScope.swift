@@ -1,0 +1,142 @@
+import JSON
+import Targeting
+
+/// What one decision sees: the profile (read in place), the request context, the segments found so far.
+/// Lives on the stack for the duration of one decision.
+struct DecisionScope: ConditionScope {
+    let engine: DecisionEngine
+    let user: String
+    let profile: ProfileView?
+    let context: RequestContext
+    var segments: SegmentSet
+
+    @inline(__always)
+    func value(binding: Int, path: FieldPath) -> ScopeValue {
+        switch engine.pathTargets[binding] {
+        case .attribute(let id, let rest):
+            guard let profile, let v = profile.attribute(id) else { return .undefined }
+            let value = ScopeValue(v)
+            return rest.isEmpty ? value : value.descend(rest)
+        case .segments:
+            return .segments(segments, SegmentNames(engine: engine))
+        case .context(let key, let rest):
+            guard let v = context.value(key) else { return .undefined }
+            return rest.isEmpty ? .json(v) : ScopeValue.json(v).descend(rest)
+        case .user:
+            return .json(.string(user))
+        case .undefined:
+            return .undefined
+        }
+    }
+}
+
+/// Reaches the engine's segment names without retain/release per access.
+struct SegmentNames {
+    unowned(unsafe) let engine: DecisionEngine
+    @inline(__always)
+    func name(_ bit: Int) -> String { engine.segmentNames[bit] }
+}
+
+/// One value as a condition sees it. Profile strings and lists point into the LMDB map.
+enum ScopeValue: ConditionValue {
+    case undefined
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(UnsafeRawBufferPointer)
+    case list(ListView)
+    case segments(SegmentSet, SegmentNames)
+    case json(JSONValue)
+
+    @inline(__always)
+    init(_ v: AttributeValue) {
+        switch v {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .number(let n): self = .number(n)
+        case .string(let s): self = .string(s)
+        case .list(let l): self = .list(l)
+        }
+    }
+
+    func descend(_ rest: [String]) -> ScopeValue {
+        var v = self
+        for key in rest { v = v.member(key) }
+        return v
+    }
+
+    var kind: ValueKind {
+        switch self {
+        case .undefined: return .undefined
+        case .null: return .null
+        case .bool: return .bool
+        case .number: return .number
+        case .string: return .string
+        case .list, .segments: return .array
+        case .json(let j):
+            switch j {
+            case .null: return .null
+            case .bool: return .bool
+            case .number: return .number
+            case .string: return .string
+            case .array: return .array
+            case .object: return .object
+            }
+        }
+    }
+
+    var boolValue: Bool {
+        switch self {
+        case .bool(let b): return b
+        case .json(.bool(let b)): return b
+        default: return false
+        }
+    }
+
+    var numberValue: Double {
+        switch self {
+        case .number(let n): return n
+        case .json(.number(let n)): return n
+        default: return .nan
+        }
+    }
+
+    func withUTF8<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch self {
+        case .string(let s): return try body(s)
+        case .json(.string(let s)):
+            var copy = s
+            return try copy.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+        default: return try body(UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+    }
+
+    var count: Int {
+        switch self {
+        case .list(let l): return l.count
+        case .segments(let s, _): return s.count
+        case .json(.array(let a)): return a.count
+        case .json(.object(let o)): return o.count
+        default: return 0
+        }
+    }
+
+    func element(at index: Int) -> ScopeValue {
+        switch self {
+        case .list(let l): return ScopeValue(l.element(at: index))
+        case .segments(let s, let names): return .json(.string(names.name(s.member(at: index))))
+        case .json(.array(let a)): return .json(a[index])
+        default: return .undefined
+        }
+    }
+
+    func member(_ key: String) -> ScopeValue {
+        guard case .json(let j) = self, let v = j[key] else { return .undefined }
+        return .json(v)
+    }
+
+    func member(at index: Int) -> (key: ScopeValue, value: ScopeValue) {
+        guard case .json(.object(let members)) = self else { return (.undefined, .undefined) }
+        return (.json(.string(members[index].key)), .json(members[index].value))
+    }
+}

@@ -1,0 +1,194 @@
+import CNghttp2
+
+/// One server-side HTTP/2 connection state machine, backed by an `nghttp2_session` it owns
+/// (created in `init`, deleted in `deinit`).
+///
+/// Feed it inbound bytes with `receive(_:)`; it reports requests through its `delegate`. Answer
+/// with `submitResponse(streamID:status:headers:body:)`, then call `send(limit:)` to get the
+/// outbound bytes (also through the delegate). Not thread-safe: use it from one thread at a time.
+public final class ServerSession {
+    /// Receives events and outbound bytes; held weakly (the delegate normally owns the session).
+    public weak var delegate: (any ServerSessionDelegate)?
+    /// The settings advertised to the client.
+    public let settings: ServerSessionSettings
+
+    /// The `nghttp2_session*`; set once in `init`.
+    private(set) var session: OpaquePointer!
+    /// Open streams by id.
+    var streams: [Int32: StreamState] = [:]
+    /// True while DATA frames are held back (see `pauseData()`).
+    public private(set) var isDataPaused = false
+    /// Streams whose data source returned `NGHTTP2_ERR_DEFERRED` since the last `resumeData()`.
+    var deferredStreams: [Int32] = []
+    /// Where a graceful shutdown stands.
+    var shutdown = GracefulShutdown.none
+    /// Bytes handed to the delegate during the current `send(limit:)`.
+    var producedBytes = 0
+
+    /// Progress of the two-step GOAWAY (RFC 9113 §6.8).
+    enum GracefulShutdown {
+        /// Not shutting down.
+        case none
+        /// The shutdown notice (GOAWAY with the maximum stream id) and a PING are out.
+        case noticeSent
+        /// The final GOAWAY with the last processed stream id is submitted.
+        case finalSent
+    }
+
+    /// PING payload marking the round trip after the shutdown notice.
+    static let shutdownPingPayload: [UInt8] = Array("tessera!".utf8)
+
+    /// Creates the session, applies the limits and queues the server's SETTINGS frame
+    /// (sent by the first `send(limit:)`).
+    public init(settings: ServerSessionSettings = ServerSessionSettings(), delegate: (any ServerSessionDelegate)?) throws(NGHTTP2Error) {
+        self.settings = settings
+        self.delegate = delegate
+
+        var callbacks: OpaquePointer?
+        try NGHTTP2Error.check(nghttp2_session_callbacks_new(&callbacks), "nghttp2_session_callbacks_new")
+        defer { nghttp2_session_callbacks_del(callbacks) }
+        Self.installCallbacks(callbacks)
+
+        var option: OpaquePointer?
+        try NGHTTP2Error.check(nghttp2_option_new(&option), "nghttp2_option_new")
+        defer { nghttp2_option_del(option) }
+        // Closed streams are kept only for RFC 7540 priority trees, which a server of this kind ignores.
+        nghttp2_option_set_no_closed_streams(option, 1)
+
+        var session: OpaquePointer?
+        let userData = Unmanaged.passUnretained(self).toOpaque()
+        try NGHTTP2Error.check(nghttp2_session_server_new2(&session, callbacks, userData, option), "nghttp2_session_server_new2")
+        self.session = session
+
+        var entries = [
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: settings.maxConcurrentStreams),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue), value: settings.maxHeaderListSize),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: settings.initialWindowSize),
+        ]
+        try NGHTTP2Error.check(
+            nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count), "nghttp2_submit_settings")
+        try NGHTTP2Error.check(
+            nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, Int32(clamping: settings.connectionWindowSize)),
+            "nghttp2_session_set_local_window_size")
+    }
+
+    deinit {
+        if let session { nghttp2_session_del(session) }
+    }
+
+    /// The number of streams currently open.
+    public var openStreamCount: Int { streams.count }
+
+    /// True when nghttp2 still expects to read (false after GOAWAY once no stream is left).
+    public var wantsRead: Bool { nghttp2_session_want_read(session) != 0 }
+
+    /// True when nghttp2 has frames queued.
+    public var wantsWrite: Bool { nghttp2_session_want_write(session) != 0 }
+
+    /// True when the connection has nothing left to do and can be closed.
+    public var isFinished: Bool { !wantsRead && !wantsWrite }
+
+    /// Processes inbound bytes; events reach the delegate before this returns. A thrown error
+    /// means the connection is unusable (nghttp2 has usually queued a GOAWAY: `send` it, then close).
+    public func receive(_ bytes: UnsafeRawBufferPointer) throws(NGHTTP2Error) {
+        guard let base = bytes.baseAddress else { return }
+        let rv = nghttp2_session_mem_recv(session, base.assumingMemoryBound(to: UInt8.self), bytes.count)
+        if rv < 0 { throw NGHTTP2Error(code: Int32(truncatingIfNeeded: rv), operation: "nghttp2_session_mem_recv") }
+    }
+
+    /// Serializes queued frames through `delegate.serverSession(_:write:)` until nothing is queued
+    /// or about `limit` bytes were produced (a frame is never split). Returns the bytes produced.
+    @discardableResult
+    public func send(limit: Int = .max) throws(NGHTTP2Error) -> Int {
+        producedBytes = 0
+        while producedBytes < limit {
+            var data: UnsafePointer<UInt8>?
+            let before = producedBytes
+            let n = nghttp2_session_mem_send(session, &data)
+            if n < 0 { throw NGHTTP2Error(code: Int32(truncatingIfNeeded: n), operation: "nghttp2_session_mem_send") }
+            if n > 0 {
+                emit(UnsafeRawBufferPointer(start: data, count: n))
+            } else if producedBytes == before {
+                // Zero without a NO_COPY DATA frame written by the callback: nothing is sendable.
+                break
+            }
+        }
+        return producedBytes
+    }
+
+    /// Queues a response on an open stream. `body` is kept (not copied) until the stream closes;
+    /// an empty body ends the stream with the HEADERS frame. With `resetAfterSending`, a client
+    /// still sending the request gets RST_STREAM(NO_ERROR) once the response is out (RFC 9113 §8.1).
+    public func submitResponse(
+        streamID: Int32, status: Int, headers: [(name: String, value: String)], body: some ResponseBody,
+        resetAfterSending: Bool = false
+    ) throws(NGHTTP2Error) {
+        guard let state = streams[streamID], state.responseHeaders == nil else {
+            throw NGHTTP2Error(code: NGHTTP2_ERR_STREAM_CLOSED.rawValue, operation: "submitResponse(stream \(streamID))")
+        }
+        state.resetAfterResponse = resetAfterSending
+        let block = ResponseHeaderBlock(status: status, headers: headers, bodyCount: body.count)
+        state.responseHeaders = block
+        let rv: Int32
+        if body.count == 0 {
+            rv = nghttp2_submit_response(session, streamID, block.fields, block.count, nil)
+        } else {
+            state.body = body
+            var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: Self.readBody)
+            rv = nghttp2_submit_response(session, streamID, block.fields, block.count, &provider)
+        }
+        try NGHTTP2Error.check(rv, "nghttp2_submit_response(stream \(streamID))")
+    }
+
+    /// Resets a stream with RST_STREAM and the given HTTP/2 error code (0 = NO_ERROR).
+    public func resetStream(_ streamID: Int32, errorCode: UInt32 = 0) {
+        _ = nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, errorCode)
+    }
+
+    /// Holds back DATA frames (their data sources answer `NGHTTP2_ERR_DEFERRED`) while the
+    /// transport cannot take more bytes; control frames still flow.
+    public func pauseData() { isDataPaused = true }
+
+    /// Lets DATA frames flow again, resuming every deferred stream.
+    public func resumeData() {
+        isDataPaused = false
+        let ids = deferredStreams
+        deferredStreams.removeAll(keepingCapacity: true)
+        for id in ids {
+            streams[id]?.deferred = false
+            _ = nghttp2_session_resume_data(session, id)
+        }
+    }
+
+    /// Starts a graceful shutdown: a GOAWAY shutdown notice and a PING now; the final GOAWAY with
+    /// the last processed stream id when the PING is acknowledged (or on `finishGracefulShutdown()`).
+    /// Open streams run to completion; then `isFinished` becomes true.
+    public func beginGracefulShutdown() {
+        guard case .none = shutdown else { return }
+        shutdown = .noticeSent
+        _ = nghttp2_submit_shutdown_notice(session)
+        Self.shutdownPingPayload.withUnsafeBufferPointer { _ = nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), $0.baseAddress) }
+    }
+
+    /// Sends the final GOAWAY (last processed stream id, NO_ERROR) unless already sent.
+    public func finishGracefulShutdown() {
+        if case .finalSent = shutdown { return }
+        shutdown = .finalSent
+        _ = nghttp2_submit_goaway(
+            session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nghttp2_session_get_last_proc_stream_id(session),
+            NGHTTP2_NO_ERROR.rawValue, nil, 0)
+    }
+
+    /// Ends the session at once with GOAWAY(errorCode); open streams are abandoned.
+    public func terminate(errorCode: UInt32 = HTTP2ErrorCode.noError) {
+        shutdown = .finalSent
+        _ = nghttp2_session_terminate_session(session, errorCode)
+    }
+
+    /// Hands bytes to the delegate and counts them.
+    @inline(__always)
+    func emit(_ bytes: UnsafeRawBufferPointer) {
+        producedBytes += bytes.count
+        delegate?.serverSession(self, write: bytes)
+    }
+}

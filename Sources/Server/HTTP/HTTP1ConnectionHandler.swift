@@ -1,0 +1,181 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Serves one HTTP/1.1 connection behind NIOHTTP1's decoder and encoder: keep-alive, pipelining
+/// (responses leave in request order even when deferred ones complete out of order), limits.
+final class HTTP1ConnectionHandler: ChannelDuplexHandler, ManagedConnection {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// The connection's loop context.
+    private let loop: LoopContext
+    /// The handler's context while it is in the pipeline.
+    private var context: ChannelHandlerContext?
+    /// Request parsing and response ordering.
+    private var state = HTTP1ConnectionState()
+    /// Back-pressure state.
+    private var flow = ConnectionFlowState()
+    /// True between `channelRead` and `channelReadComplete`: writes wait for the cycle's flush.
+    private var inReadCycle = false
+    /// True when writes are waiting for a flush.
+    private var needsFlush = false
+
+    /// Adds the decoder, encoder and a connection handler after `handler`.
+    static func install(on pipeline: ChannelPipeline, after handler: some ChannelHandler, loop: LoopContext) throws {
+        let handlers: [any ChannelHandler] = [
+            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)),
+            HTTPResponseEncoder(),
+            HTTP1ConnectionHandler(loop: loop),
+        ]
+        try pipeline.syncOperations.addHandlers(handlers, position: .after(handler))
+    }
+
+    /// A handler for a connection on `loop`.
+    init(loop: LoopContext) { self.loop = loop }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        loop.register(self)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        loop.unregister(self)
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        inReadCycle = true
+        let limits = HTTP1ConnectionState.Limits(
+            maxHeaderListSize: loop.configuration.maxHeaderListSize, maxBodySize: loop.configuration.maxRequestBodySize)
+        switch state.receive(Self.unwrapInboundIn(data), limits: limits) {
+        case .none:
+            break
+        case .sendContinue:
+            context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+            needsFlush = true
+        case .dispatch(let index, let request):
+            dispatch(request, index: index)
+        case .reject(let index, let status, let reason):
+            loop.logger.debug("http1.request_rejected", metadata: ["http.status": "\(status)"])
+            complete(index: index, response: .plain(status, reason))
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        inReadCycle = false
+        flushIfNeeded()
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, flow.writableAgain() { context.read() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if flow.shouldRead(writable: context.channel.isWritable) { context.read() }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent, state.isIdle {
+            loop.logger.debug("http1.idle_timeout")
+            close()
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        loop.logger.debug("http1.channel_error", metadata: ["error": "\(error)"])
+        // A parse error: answer it (in order) and close; anything else: just close.
+        if let parseError = error as? HTTPParserError, let index = state.failParsing() {
+            let status = parseError == .headerOverflow ? 431 : 400
+            complete(index: index, response: .plain(status, status == 431 ? "request header fields too large" : "bad request"))
+            flushIfNeeded()
+        } else {
+            close()
+        }
+    }
+
+    func initiateGracefulShutdown() {
+        state.beginClosing()
+        if state.isIdle { close() }
+    }
+
+    func forceClose() { close() }
+
+    /// Hands a request to the loop's handler.
+    private func dispatch(_ request: HTTPRequest, index: Int) {
+        switch loop.handler.handle(request) {
+        case .immediate(let response):
+            complete(index: index, response: response)
+        case .deferred(let future):
+            future.hop(to: loop.eventLoop).assumeIsolated().whenComplete { [self] result in
+                switch result {
+                case .success(let response): self.complete(index: index, response: response)
+                case .failure(let error):
+                    self.loop.logger.debug("http1.handler_failed", metadata: ["error": "\(error)"])
+                    self.complete(index: index, response: .plain(500, "internal error"))
+                }
+                self.flushIfNeeded()
+            }
+        }
+    }
+
+    /// Records a response and writes every response that is now next in order.
+    private func complete(index: Int, response: HTTPResponse) {
+        guard let context, !flow.isClosed else { return }
+        for ready in state.complete(index: index, response: response) {
+            write(ready, context: context)
+            if ready.closeAfter {
+                flow.isClosed = true
+                needsFlush = false
+                context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                return
+            }
+            context.write(Self.wrapOutboundOut(.end(nil)), promise: nil)
+            needsFlush = true
+        }
+        if !inReadCycle { flushIfNeeded() }
+        if state.isIdle && state.isClosing { close() }
+    }
+
+    /// Writes a response's head and body (the end part is written by the caller).
+    private func write(_ ready: HTTP1ConnectionState.ReadyResponse, context: ChannelHandlerContext) {
+        let response = ready.response
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(response.headers.count + 2)
+        var hasLength = false
+        for (name, value) in response.headers {
+            if !hasLength, name.utf8.count == 14, name.lowercased() == "content-length" { hasLength = true }
+            headers.add(name: name, value: value)
+        }
+        if !hasLength { headers.add(name: "content-length", value: String(response.body.readableBytes)) }
+        if ready.closeAfter {
+            headers.replaceOrAdd(name: "connection", value: "close")
+        } else if ready.version == .http1_0 {
+            headers.replaceOrAdd(name: "connection", value: "keep-alive")
+        }
+        let status = (100...999).contains(response.status) ? response.status : 500
+        let head = HTTPResponseHead(version: ready.version, status: HTTPResponseStatus(statusCode: status), headers: headers)
+        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
+        if response.body.readableBytes > 0 {
+            context.write(Self.wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
+        }
+    }
+
+    /// Flushes pending writes.
+    private func flushIfNeeded() {
+        guard needsFlush, let context else { return }
+        needsFlush = false
+        context.flush()
+    }
+
+    /// Closes the channel once.
+    private func close() {
+        guard let context, !flow.isClosed else { return }
+        flow.isClosed = true
+        context.close(promise: nil)
+    }
+}

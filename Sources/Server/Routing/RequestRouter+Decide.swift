@@ -1,0 +1,136 @@
+import Decision
+import JSON
+import NIOCore
+import Store
+
+extension RequestRouter {
+    /// Most slots one decide request may ask for.
+    static let maxSlots = 32
+    /// Longest user id accepted, in bytes.
+    static let maxUserLength = 256
+
+    /// `GET /v1/decide?user=u1&slots=a,b&device=mobile` and `POST /v1/decide` with a JSON body.
+    func decide(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        try requireMethod(request, "GET", "POST")
+        let decision = request.method == "GET" ? try Self.decisionFromQuery(request.query) : try Self.decisionFromBody(request.body)
+        let engine = try liveEngine()
+        out.removeAll(keepingCapacity: true)
+        choices.removeAll(keepingCapacity: true)
+        do {
+            try reader.withSnapshot { snapshot in
+                let profile = try snapshot.profile(decision.user)
+                engine.decide(decision, profile: profile, into: &out, scratch: &scratch, choices: &choices)
+            }
+        } catch {
+            throw APIError(status: 500, code: "storage_error", message: "reading the profile failed: \(error)")
+        }
+        for c in choices { metrics.record(c) }
+        out.append(0x0A)
+        return bytesResponse(contentType: "application/json", extraHeaders: [("x-tessera-revision", String(engine.revision))])
+    }
+
+    /// `GET /v1/slots/{slot}?user=u1&...`: the rendered block alone.
+    func slot(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        try requireMethod(request, "GET")
+        let slotID = QueryParameters.decode(request.path.dropFirst("/v1/slots/".count))
+        guard !slotID.isEmpty, !slotID.contains("/") else {
+            throw APIError(status: 404, code: "not_found", message: "expected /v1/slots/{slot}")
+        }
+        let params = QueryParameters(request.query)
+        let user = try Self.user(params["user"])
+        var context = RequestContext()
+        for p in params.pairs where p.name != "user" && p.name != "explain" && context.value(p.name) == nil {
+            context.values.append((p.name, .string(p.value)))
+        }
+        let engine = try liveEngine()
+        out.removeAll(keepingCapacity: true)
+        let choice: SlotChoice?
+        do {
+            choice = try reader.withSnapshot { snapshot in
+                let profile = try snapshot.profile(user)
+                return engine.renderSlot(slotID, user: user, context: context, profile: profile, into: &out)
+            }
+        } catch {
+            throw APIError(status: 500, code: "storage_error", message: "reading the profile failed: \(error)")
+        }
+        guard let choice else {
+            var e = APIError(status: 404, code: "unknown_slot", message: "no slot '\(slotID)' in revision \(engine.revision)")
+            e.field = "slot"
+            throw e
+        }
+        metrics.record(choice)
+        return bytesResponse(contentType: "text/html; charset=utf-8", extraHeaders: [("x-tessera-revision", String(engine.revision))])
+    }
+
+    // MARK: - Request parsing
+
+    static func user(_ value: String?) throws(APIError) -> String {
+        guard let value, !value.isEmpty else { throw APIError.badField("user", "'user' is required: the user id to decide for") }
+        guard value.utf8.count <= maxUserLength else {
+            throw APIError.badField("user", "'user' is longer than \(maxUserLength) bytes")
+        }
+        return value
+    }
+
+    static func slots(_ list: [String]) throws(APIError) -> [String] {
+        guard !list.isEmpty else { throw APIError.badField("slots", "'slots' is required: one or more slot ids") }
+        guard list.count <= maxSlots else { throw APIError.badField("slots", "at most \(maxSlots) slots per request") }
+        for s in list where s.isEmpty { throw APIError.badField("slots", "slot ids must not be empty") }
+        return list
+    }
+
+    static func decisionFromQuery(_ query: String?) throws(APIError) -> DecisionRequest {
+        let params = QueryParameters(query)
+        let user = try user(params["user"])
+        let slots = try slots((params["slots"] ?? "").split(separator: ",").map(String.init))
+        var context = RequestContext()
+        var explain = false
+        for p in params.pairs {
+            switch p.name {
+            case "user", "slots": continue
+            case "explain": explain = p.value == "true" || p.value == "1"
+            default: if context.value(p.name) == nil { context.values.append((p.name, .string(p.value))) }
+            }
+        }
+        return DecisionRequest(user: user, slots: slots, context: context, explain: explain)
+    }
+
+    static func decisionFromBody(_ body: ByteBuffer) throws(APIError) -> DecisionRequest {
+        let json: JSONValue
+        do {
+            json = try body.withUnsafeReadableBytes { (raw) throws(JSONParseError) in try JSONValue.parse(raw) }
+        } catch {
+            throw APIError(
+                status: 400, code: "invalid_json", message: "request body is not valid JSON at \(error.line):\(error.column): \(error.message)")
+        }
+        guard case .object(let members) = json else { throw APIError.badField("(body)", "expected a JSON object") }
+        var user: String?
+        var slots: [String]?
+        var context = RequestContext()
+        var explain = false
+        for (key, value) in members {
+            switch key {
+            case "user":
+                guard case .string(let s) = value else { throw APIError.badField("user", "'user' must be a string") }
+                user = s
+            case "slots":
+                guard case .array(let items) = value else { throw APIError.badField("slots", "'slots' must be an array of slot ids") }
+                var list: [String] = []
+                for (i, item) in items.enumerated() {
+                    guard case .string(let s) = item else { throw APIError.badField("slots[\(i)]", "slot ids must be strings") }
+                    list.append(s)
+                }
+                slots = list
+            case "context":
+                guard case .object(let c) = value else { throw APIError.badField("context", "'context' must be an object") }
+                context.values = c
+            case "explain":
+                guard case .bool(let b) = value else { throw APIError.badField("explain", "'explain' must be true or false") }
+                explain = b
+            default:
+                throw APIError.badField(key, "unknown field '\(key)' (expected user, slots, context, explain)")
+            }
+        }
+        return DecisionRequest(user: try Self.user(user), slots: try Self.slots(slots ?? []), context: context, explain: explain)
+    }
+}

@@ -1,0 +1,126 @@
+import Decision
+import Logging
+import NIOCore
+import Store
+
+/// Answers every request on one event loop: routes by path, decides, renders, reports.
+///
+/// Loop-bound: it owns this loop's LMDB read transaction, response scratch buffers, metrics and its
+/// reference to the live ``DecisionEngine`` (swapped by ``install(_:)`` on this loop when a new revision
+/// is published), so the request path shares nothing mutable with other cores.
+final class RequestRouter: HTTPRequestHandler {
+    let eventLoop: any EventLoop
+    let state: ServerState
+    let reader: ProfileReader
+    let metrics = LoopMetrics()
+    let allocator = ByteBufferAllocator()
+    private(set) var engine: DecisionEngine?
+
+    // Reused per request; capacity is kept.
+    var out: [UInt8] = []
+    var scratch: [UInt8] = []
+    var choices: [SlotChoice] = []
+
+    init(eventLoop: any EventLoop, state: ServerState, reader: ProfileReader) {
+        self.eventLoop = eventLoop
+        self.state = state
+        self.reader = reader
+        out.reserveCapacity(16 * 1024)
+        scratch.reserveCapacity(8 * 1024)
+    }
+
+    /// Makes `engine` the one this loop serves from the next request on.
+    func install(_ engine: DecisionEngine) {
+        eventLoop.preconditionInEventLoop()
+        self.engine = engine
+        metrics.adopt(engine)
+    }
+
+    func handle(_ request: HTTPRequest) -> HTTPHandlerResult {
+        let start = NIODeadline.now()
+        let route: Route
+        let result: HTTPHandlerResult
+        switch request.path {
+        case "/v1/decide":
+            route = .decide
+            result = .immediate(answer { () throws(APIError) in try decide(request) })
+        case "/healthz":
+            route = .healthz
+            result = .immediate(answer { () throws(APIError) in try health(request) })
+        case "/readyz":
+            route = .readyz
+            result = .immediate(answer { () throws(APIError) in try ready(request) })
+        case "/metrics":
+            route = .metrics
+            result = metricsResponse(request)
+        default:
+            if request.path.hasPrefix("/v1/slots/") {
+                route = .slot
+                result = .immediate(answer { () throws(APIError) in try slot(request) })
+            } else {
+                route = .other
+                result = .immediate(
+                    APIError(status: 404, code: "not_found", message: "no route for \(request.path)")
+                        .response(allocator: allocator))
+            }
+        }
+        if case .immediate(let response) = result {
+            metrics.record(route: route, status: response.status, nanoseconds: (NIODeadline.now() - start).nanoseconds)
+        }
+        return result
+    }
+
+    @inline(__always)
+    private func answer(_ body: () throws(APIError) -> HTTPResponse) -> HTTPResponse {
+        do {
+            return try body()
+        } catch {
+            return error.response(allocator: allocator)
+        }
+    }
+
+    /// 405 unless `request.method` is one of `allowed`.
+    func requireMethod(_ request: HTTPRequest, _ allowed: String...) throws(APIError) {
+        guard allowed.contains(request.method) else {
+            var e = APIError(
+                status: 405, code: "method_not_allowed",
+                message: "\(request.method) is not allowed on \(request.path); use \(allowed.joined(separator: " or "))")
+            e.headers = [("allow", allowed.joined(separator: ", "))]
+            throw e
+        }
+    }
+
+    /// The engine, or 503 while no bundle has been compiled.
+    func liveEngine() throws(APIError) -> DecisionEngine {
+        guard let engine else {
+            throw APIError(
+                status: 503, code: "no_bundle",
+                message: "no compiled bundle yet: run `tessera compile --data \(state.store.path)`")
+        }
+        return engine
+    }
+
+    /// A response whose body is `out`.
+    func bytesResponse(status: Int = 200, contentType: String, extraHeaders: [(name: String, value: String)] = [])
+        -> HTTPResponse
+    {
+        var body = allocator.buffer(capacity: out.count)
+        body.writeBytes(out)
+        return HTTPResponse(status: status, headers: [("content-type", contentType)] + extraHeaders, body: body)
+    }
+
+    private func health(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        try requireMethod(request, "GET", "HEAD")
+        out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: "ok\n".utf8)
+        return bytesResponse(contentType: "text/plain; charset=utf-8")
+    }
+
+    private func ready(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        try requireMethod(request, "GET", "HEAD")
+        let engine = try liveEngine()
+        out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: "ready: revision \(engine.revision)\n".utf8)
+        return bytesResponse(contentType: "text/plain; charset=utf-8")
+    }
+}

@@ -1,0 +1,108 @@
+import Decision
+public import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+public import Prometheus
+public import ServiceLifecycle
+public import Store
+
+/// Settings of the decision server; only the CLI builds one.
+public struct DecisionServerConfiguration: Sendable {
+    /// Transport settings (host, port, event loops, limits).
+    public var http = HTTPServerConfiguration()
+    /// How often the store is checked for a newly published revision. Default 500 ms.
+    public var revisionPollInterval: Duration = .milliseconds(500)
+
+    /// Defaults as documented on each property.
+    public init() {}
+}
+
+/// The decision server as a `Service`: serves HTTP/1.1 and HTTP/2 on one port, installs each newly
+/// published bundle revision on every event loop, and on graceful shutdown (SIGTERM/SIGINT through the
+/// `ServiceGroup`) sends GOAWAY, lets in-flight requests finish, and returns.
+public final class DecisionServer: Service, Sendable {
+    let configuration: DecisionServerConfiguration
+    let state: ServerState
+    private let boundPort = NIOLockedValueBox<Int?>(nil)
+    private let started = NIOLockedValueBox<[CheckedContinuation<Int, any Error>]>([])
+
+    /// A server over `store`. `registry` receives process gauges and is exposed on `/metrics`.
+    public init(store: DataStore, configuration: DecisionServerConfiguration, logger: Logger, registry: PrometheusCollectorRegistry) {
+        self.configuration = configuration
+        self.state = ServerState(store: store, registry: registry, logger: logger)
+    }
+
+    /// The bound port once listening (waits until then); useful with port 0.
+    public func port() async throws -> Int {
+        if let p = boundPort.withLockedValue({ $0 }) { return p }
+        return try await withCheckedThrowingContinuation { c in
+            let ready: Int? = boundPort.withLockedValue { p in
+                if let p { return p }
+                started.withLockedValue { $0.append(c) }
+                return nil
+            }
+            if let ready { c.resume(returning: ready) }
+        }
+    }
+
+    public func run() async throws {
+        let logger = state.logger
+        let revisionGauge = state.registry.makeGauge(name: "tessera_bundle_revision", help: "Bundle revision being served.")
+        var engine: DecisionEngine? = nil
+        if let (revision, bundle) = try state.store.currentBundle() {
+            engine = try DecisionEngine(bundle: bundle, revision: revision)
+            revisionGauge.set(Double(revision))
+        } else {
+            logger.warning("no compiled bundle yet; /readyz answers 503 until `tessera compile` publishes one")
+        }
+        // Readers are made here, where a failure can be reported, and handed one to each loop.
+        let threads = max(1, configuration.http.eventLoopThreads)
+        var pool: [ProfileReader] = []
+        for _ in 0..<threads { pool.append(try ProfileReader(store: state.store)) }
+        let readers = NIOLockedValueBox(UncheckedBox(pool))
+        let state = self.state
+        let initial = engine
+        let server = HTTPServer(configuration: configuration.http, logger: logger) { loop in
+            let reader = readers.withLockedValue { $0.value.removeLast() }
+            let router = RequestRouter(eventLoop: loop, state: state, reader: reader)
+            if let initial { router.install(initial) }
+            state.register(router, on: loop)
+            return router
+        }
+        let port = try await server.start()
+        boundPort.withLockedValue { $0 = port }
+        for c in started.withLockedValue({ s in defer { s = [] }; return s }) { c.resume(returning: port) }
+        logger.info(
+            "tessera listening", metadata: ["http.host": "\(configuration.http.host)", "http.port": "\(port)",
+                "bundle.revision": "\(initial?.revision ?? 0)", "server.event_loops": "\(threads)"])
+
+        let interval = configuration.revisionPollInterval
+        let watcher = Task {
+            var current = initial?.revision ?? 0
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                do {
+                    guard let (revision, bundle) = try state.store.currentBundle(), revision != current else { continue }
+                    let next = try DecisionEngine(bundle: bundle, revision: revision)
+                    for entry in state.routers { entry.loop.execute { entry.router.value.install(next) } }
+                    current = revision
+                    revisionGauge.set(Double(revision))
+                    logger.info("serving new bundle revision", metadata: ["bundle.revision": "\(revision)"])
+                } catch {
+                    logger.error("could not load the published bundle; still serving the previous one", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        try? await gracefulShutdown()
+        logger.info("shutting down: GOAWAY sent, finishing in-flight requests")
+        watcher.cancel()
+        try await server.shutdownGracefully()
+        logger.info("stopped")
+    }
+}
+
+/// Moves non-Sendable values into the locked box that hands them out one per loop.
+struct UncheckedBox<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,104 @@
+public import Decision
+public import LMDB
+import Foundation
+
+/// Tessera's one LMDB environment in a data directory: profiles, compiled bundles by revision, metadata.
+///
+/// Opened once per process. Databases: `profiles` (user id → ``ProfileRecord``), `bundles` (revision as 8
+/// big-endian bytes → compiled bundle), `meta` (`revision` → current revision, 8 big-endian bytes).
+public final class DataStore: Sendable {
+    /// The environment.
+    public let environment: Environment
+    /// The data directory.
+    public let path: String
+    /// User id → profile record.
+    public let profiles: Database
+    /// Revision → compiled bundle.
+    public let bundles: Database
+    /// Small metadata values.
+    public let meta: Database
+
+    static let revisionKey = Array("revision".utf8)
+
+    /// Options for opening the store.
+    public struct Options: Sendable {
+        /// Largest size the data file may grow to. Default 8 GiB.
+        public var mapSize = 8 << 30
+        /// Fsync every commit (the default). Off trades crash safety of the last commits for speed.
+        public var durableCommits = true
+        /// Defaults as documented.
+        public init() {}
+    }
+
+    /// Opens (creating) the store in directory `path`.
+    public init(path: String, options: Options = Options()) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        var envOptions = Environment.Options()
+        envOptions.mapSize = options.mapSize
+        envOptions.durableCommits = options.durableCommits
+        let env = try Environment(path: path, options: envOptions)
+        env.clearStaleReaders()
+        self.environment = env
+        self.path = path
+        self.profiles = try env.openDatabase("profiles")
+        self.bundles = try env.openDatabase("bundles")
+        self.meta = try env.openDatabase("meta")
+    }
+
+    /// The current revision and its compiled bundle, or `nil` before the first compile.
+    public func currentBundle() throws -> (revision: UInt64, bundle: CompiledBundle)? {
+        let txn = try ReadTransaction(environment)
+        defer { txn.reset() }
+        guard let raw = try txn.get(meta, key: "revision") else { return nil }
+        let revision = UInt64(bigEndianBytes: raw)
+        return (revision, try loadBundle(revision, txn: txn))
+    }
+
+    func loadBundle(_ revision: UInt64, txn: ReadTransaction) throws -> CompiledBundle {
+        let key = revision.bigEndianBytes
+        guard let bytes = try key.withUnsafeBytes({ k in try txn.get(bundles, key: k) }) else {
+            throw StoreError.missingRevision(revision)
+        }
+        return try JSONDecoder().decode(CompiledBundle.self, from: Data(bytes))
+    }
+
+    /// Stores `bundle` as the next revision and makes it current, in one write transaction.
+    @discardableResult
+    public func publish(_ bundle: CompiledBundle) throws -> UInt64 {
+        let encoded = try JSONEncoder().encode(bundle)
+        let txn = try WriteTransaction(environment)
+        let current = try txn.get(meta, key: "revision").map { UInt64(bigEndianBytes: $0) } ?? 0
+        let next = current + 1
+        try txn.put(bundles, key: next.bigEndianBytes, value: [UInt8](encoded))
+        try txn.put(meta, key: Self.revisionKey, value: next.bigEndianBytes)
+        try txn.commit()
+        return next
+    }
+}
+
+/// Store failures that are not LMDB errors.
+public enum StoreError: Error, CustomStringConvertible {
+    /// The metadata names a revision whose bundle is missing.
+    case missingRevision(UInt64)
+    /// No bundle has been compiled into this data directory.
+    case noBundle(path: String)
+
+    public var description: String {
+        switch self {
+        case .missingRevision(let r): return "bundle for revision \(r) is missing from the data directory"
+        case .noBundle(let path):
+            return "no compiled bundle in \(path): run `tessera compile --data \(path)` first"
+        }
+    }
+}
+
+extension UInt64 {
+    /// 8 big-endian bytes (sorts in numeric order as an LMDB key).
+    var bigEndianBytes: [UInt8] { withUnsafeBytes(of: bigEndian) { Array($0) } }
+
+    init(bigEndianBytes raw: UnsafeRawBufferPointer) {
+        var v: UInt64 = 0
+        for b in raw.prefix(8) { v = v << 8 | UInt64(b) }
+        self = v
+    }
+}

@@ -1,0 +1,110 @@
+extension TemplateLibrary {
+    /// Renders `handle` against `root`, appending UTF-8 bytes to `out`.
+    ///
+    /// Allocation-free apart from growing `out`, the context stack (one small array per call) and,
+    /// only when an escaped value actually contains `& " < >`, one scratch buffer.
+    @inlinable
+    public func render<V: RenderValue>(_ handle: TemplateHandle, root: V, into out: inout [UInt8]) {
+        let u = Int(handle.unit)
+        guard u >= 0, u < units.count else { return }
+        var state = RenderState<V>(root: root)
+        renderNodes(Int(units[u].start), Int(units[u].end), &state, &out, partialDepth: 0, nesting: 0)
+    }
+
+    /// Renders `handle` against `root` into a new byte array.
+    @inlinable
+    public func render<V: RenderValue>(_ handle: TemplateHandle, root: V) -> [UInt8] {
+        var out: [UInt8] = []
+        render(handle, root: root, into: &out)
+        return out
+    }
+
+    @inlinable
+    func renderNodes<V: RenderValue>(
+        _ start: Int, _ end: Int, _ state: inout RenderState<V>, _ out: inout [UInt8],
+        partialDepth: Int, nesting: Int
+    ) {
+        var i = start
+        while i < end {
+            switch nodes[i] {
+            case .text(let a, let b):
+                out.append(contentsOf: pool[Int(a)..<Int(b)])
+                i += 1
+            case .variable(let name, let escaped):
+                if let value = resolve(Int(name), state.stack) {
+                    let mark = out.count
+                    value.appendText(to: &out)
+                    if escaped { HTMLEscaper.escapeTail(of: &out, from: mark, scratch: &state.scratch) }
+                }
+                i += 1
+            case .section(let name, let inverted, let bodyEnd):
+                let body = i + 1
+                let next = Int(bodyEnd)
+                i = next
+                guard nesting < Self.maxNesting else { continue }
+                let value = resolve(Int(name), state.stack)
+                let falsey = value.map { $0.isFalsey || $0.listCount == 0 } ?? true
+                if inverted {
+                    if falsey { renderNodes(body, next, &state, &out, partialDepth: partialDepth, nesting: nesting + 1) }
+                } else if !falsey, let value {
+                    if let count = value.listCount {
+                        for k in 0..<count {
+                            state.stack.append(value.element(at: k))
+                            renderNodes(body, next, &state, &out, partialDepth: partialDepth, nesting: nesting + 1)
+                            state.stack.removeLast()
+                        }
+                    } else {
+                        state.stack.append(value)
+                        renderNodes(body, next, &state, &out, partialDepth: partialDepth, nesting: nesting + 1)
+                        state.stack.removeLast()
+                    }
+                }
+            case .partial(let unit):
+                i += 1
+                guard unit >= 0, partialDepth < Self.maxPartialDepth, nesting < Self.maxNesting else { continue }
+                let range = units[Int(unit)]
+                renderNodes(Int(range.start), Int(range.end), &state, &out, partialDepth: partialDepth + 1, nesting: nesting + 1)
+            }
+        }
+    }
+
+    /// Spec name resolution: `.` is the top of the stack; otherwise the first part is looked up
+    /// from the top of the stack down, and the remaining parts strictly inside that result.
+    @inlinable
+    func resolve<V: RenderValue>(_ name: Int, _ stack: [V]) -> V? {
+        let parts = names[name]
+        guard let first = parts.first else { return stack.last }
+        var found: V?
+        var s = stack.count - 1
+        while s >= 0 {
+            if let value = stack[s].member(first) {
+                found = value
+                break
+            }
+            s -= 1
+        }
+        guard var value = found else { return nil }
+        var k = 1
+        while k < parts.count {
+            guard let next = value.member(parts[k]) else { return nil }
+            value = next
+            k += 1
+        }
+        return value
+    }
+}
+
+/// Mutable state of one render call.
+@usableFromInline
+struct RenderState<V: RenderValue> {
+    /// The context stack, root first.
+    @usableFromInline var stack: [V]
+    /// Reused by escaping; stays unallocated until a value needs escaping.
+    @usableFromInline var scratch: [UInt8] = []
+
+    @inlinable init(root: V) {
+        stack = []
+        stack.reserveCapacity(16)
+        stack.append(root)
+    }
+}

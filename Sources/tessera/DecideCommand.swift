@@ -1,0 +1,50 @@
+import ArgumentParser
+import Decision
+import JSON
+import Store
+
+/// `tessera decide`: one decision from the command line, exactly as the server would make it.
+struct DecideCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decide",
+        abstract: "Decide slots for one user and print the JSON response.",
+        discussion: "Example: tessera decide --user u42 --slots home.hero,cart.banner --context device=mobile --explain"
+    )
+
+    @OptionGroup var storage: DataOptions
+
+    @Option(help: "User id.")
+    var user: String
+
+    @Option(help: "Comma-separated slot ids.")
+    var slots: String
+
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("Request context as key=value (repeatable).", valueName: "key=value"))
+    var context: [String] = []
+
+    @Flag(help: "Add, per slot, the rules tried and what decided each.")
+    var explain = false
+
+    func run() throws {
+        var options = DataStore.Options()
+        options.mapSize = storage.mapSize << 20
+        let store = try DataStore(path: storage.data, options: options)
+        guard let (revision, bundle) = try store.currentBundle() else { throw StoreError.noBundle(path: storage.data) }
+        let engine = try DecisionEngine(bundle: bundle, revision: revision)
+        var ctx = RequestContext()
+        for pair in context {
+            guard let eq = pair.firstIndex(of: "=") else { throw ValidationError("--context expects key=value, got '\(pair)'") }
+            ctx.values.append((String(pair[..<eq]), .string(String(pair[pair.index(after: eq)...]))))
+        }
+        let request = DecisionRequest(
+            user: user, slots: slots.split(separator: ",").map(String.init), context: ctx, explain: explain)
+        var out: [UInt8] = []
+        var scratch: [UInt8] = []
+        var choices: [SlotChoice] = []
+        let reader = try ProfileReader(store: store)
+        try reader.withSnapshot { snapshot in
+            engine.decide(request, profile: try snapshot.profile(user), into: &out, scratch: &scratch, choices: &choices)
+        }
+        print(String(decoding: out, as: UTF8.self))
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Logging
+import NIOCore
+import Prometheus
+import Server
+import ServiceLifecycle
+import Store
+import UnixSignals
+
+/// `tessera serve`: run the decision server.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve decisions over HTTP/2 (cleartext, prior knowledge) and HTTP/1.1 on one port.",
+        discussion: """
+            Routes: GET|POST /v1/decide, GET /v1/slots/{slot}, GET /healthz, GET /readyz, GET /metrics.
+            The server serves the latest revision in the data directory and picks up a newly compiled one
+            within a second. SIGTERM or SIGINT: stop accepting, send GOAWAY, finish in-flight requests, exit 0.
+            """
+    )
+
+    @OptionGroup var storage: DataOptions
+
+    @Option(help: "Address to listen on.")
+    var host = "0.0.0.0"
+
+    @Option(help: "Port to listen on (0 picks a free one and logs it).")
+    var port = 8080
+
+    @Option(help: "Event loop threads (default: one per core).")
+    var threads: Int = System.coreCount
+
+    @Option(help: "Most concurrent HTTP/2 streams per connection.")
+    var maxConcurrentStreams = 256
+
+    @Option(help: "Largest request body accepted, in bytes; larger bodies get 413.")
+    var maxBodySize = 1 << 20
+
+    @Option(help: "Largest request header list accepted, in bytes.")
+    var maxHeaderListSize = 16 * 1024
+
+    @Option(help: "Seconds a connection may sit idle before it is closed.")
+    var idleTimeout = 60
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard maxConcurrentStreams >= 1 else { throw ValidationError("--max-concurrent-streams must be at least 1") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "tessera")
+        var options = DataStore.Options()
+        options.mapSize = storage.mapSize << 20
+        let store = try DataStore(path: storage.data, options: options)
+
+        var configuration = DecisionServerConfiguration()
+        configuration.http.host = host
+        configuration.http.port = port
+        configuration.http.eventLoopThreads = threads
+        configuration.http.maxConcurrentStreams = maxConcurrentStreams
+        configuration.http.maxRequestBodySize = maxBodySize
+        configuration.http.maxHeaderListSize = maxHeaderListSize
+        configuration.http.idleTimeout = .seconds(Int64(idleTimeout))
+
+        let server = DecisionServer(store: store, configuration: configuration, logger: logger, registry: PrometheusCollectorRegistry())
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

@@ -1,0 +1,83 @@
+import BundleCompiler
+import Decision
+import Foundation
+import Store
+import Testing
+
+@Suite("Data store")
+struct StoreTests {
+    func makeStore() throws -> (DataStore, String) {
+        let dir = NSTemporaryDirectory() + "store-test-" + UUID().uuidString
+        var o = DataStore.Options()
+        o.mapSize = 64 << 20
+        return (try DataStore(path: dir, options: o), dir)
+    }
+
+    func smallBundle() throws -> CompiledBundle {
+        try BundleCompiler.compile(
+            BundleSources(
+                templates: ["t": "Hi {{attributes.name}}"], schema: "attributes:\n  name: string\n  n: integer\n",
+                segments: "segments:\n  vip:\n    assigned: true\n",
+                slots: ["Mappings/slots/s.yaml": "slot: s\ndefault: { template: t }\n"]))
+    }
+
+    @Test func publishesRevisionsInOrder() throws {
+        let (store, dir) = try makeStore()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try store.currentBundle() == nil)
+        let b = try smallBundle()
+        #expect(try store.publish(b) == 1)
+        #expect(try store.publish(b) == 2)
+        let current = try #require(try store.currentBundle())
+        #expect(current.revision == 2)
+        #expect(current.bundle.slots.map(\.id) == ["s"])
+    }
+
+    @Test func importsGoodLinesAndReportsBadOnesByNumber() throws {
+        let (store, dir) = try makeStore()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let b = try smallBundle()
+        try store.publish(b)
+        let lines = [
+            #"{"id":"u1","attributes":{"name":"Ana","n":3},"segments":["vip"]}"#,
+            #"{"id":"u2","attributes":{"nickname":"x"}}"#,
+            #"{"id":"u3","attributes":{"n":"three"}}"#,
+            #"{"id":"u4", oops}"#,
+            #"{"id":"u5","segments":["ghost"]}"#,
+            #"{"id":"u6","attributes":{"n":2.5}}"#,
+            "",
+            #"{"id":"u7"}"#,
+        ]
+        var it = lines.makeIterator()
+        let summary = try ProfileImporter(store: store, bundle: b).run(lines: { it.next().map { Array($0.utf8) } })
+        #expect(summary.imported == 2)
+        #expect(
+            summary.rejected == [
+                "line 2: attributes.nickname: not in schema.yaml (only schema attributes are stored)",
+                "line 3: attributes.n: expected integer, got the string \"three\"",
+                "line 4:13: invalid JSON: expected a member name in double quotes",
+                "line 5: segments[0]: unknown segment 'ghost' (not in segments.yaml)",
+                "line 6: attributes.n: expected integer, got a number",
+            ])
+        let reader = try ProfileReader(store: store)
+        try reader.withSnapshot { snap in
+            let u1 = try #require(try snap.profile("u1"))
+            #expect(u1.explicitSegmentCount == 1)
+            #expect(try snap.profile("u2") == nil)
+            #expect(try snap.profile("u7") != nil)
+        }
+    }
+
+    @Test func reimportBumpsTheProfileVersion() throws {
+        let (store, dir) = try makeStore()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let b = try smallBundle()
+        try store.publish(b)
+        for _ in 0..<3 {
+            var it = [#"{"id":"u1","attributes":{"name":"Ana"}}"#].makeIterator()
+            _ = try ProfileImporter(store: store, bundle: b).run(lines: { it.next().map { Array($0.utf8) } })
+        }
+        let version = try ProfileReader(store: store).withSnapshot { snap in try snap.profile("u1")?.version }
+        #expect(version == 3)
+    }
+}

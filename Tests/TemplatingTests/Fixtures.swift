@@ -1,0 +1,6 @@
+import JSON
+
+/// Shared values for tests.
+enum JSONValueFixtures {
+    static let empty = JSONValue.object([])
+}
