@@ -169,6 +169,7 @@ struct JSONParser {
         let intDigits = digits(&self)
         guard intDigits > 0 else { throw error("invalid number") }
         if intDigits > 1, bytes[start + (bytes[start] == UInt8(ascii: "-") ? 1 : 0)] == UInt8(ascii: "0") {
+            index = start
             throw error("leading zeros are not allowed in numbers")
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
@@ -238,7 +239,7 @@ struct JSONParser {
                     guard let u = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
                     out.append(contentsOf: Array(String(Character(u)).utf8))
                 default:
-                    index -= 1
+                    index -= 2
                     throw error("invalid escape '\\\(Character(Unicode.Scalar(e)))'")
                 }
             default:

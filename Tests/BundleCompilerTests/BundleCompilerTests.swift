@@ -41,7 +41,7 @@ struct BundleCompilerTests {
 
     @Test(arguments: [
         (sources(slot: "slot: s\nrules:\n  - name: r\n    when: { \"attributes.ltv\": { $gtee: 5 } }\n    template: t/a\ndefault: { template: t/d }\n"),
-         "Mappings/slots/s.yaml:4:29: unknown operator '$gtee'"),
+         "Mappings/slots/s.yaml:4:33: unknown operator '$gtee'"),
         (sources(slot: "slot: s\nrules:\n  - name: r\n    segment: big\n    template: t/nope\ndefault: { template: t/d }\n"),
          "Mappings/slots/s.yaml:5:5: unknown template 't/nope' (no Templates/t/nope.mustache)"),
         (sources(templates: ["t/a": "A {{> p/missing}}", "t/d": "D"]),
@@ -55,10 +55,10 @@ struct BundleCompilerTests {
         (sources(slot: "slot: s\nrules:\n  - name: r\n    segment: nobody\n    template: t/a\ndefault: { template: t/d }\n"),
          "Mappings/slots/s.yaml:4:5: unknown segment 'nobody'"),
         (sources(schema: "attributes:\n  ltv: money\n"),
-         "Mappings/schema.yaml:2:8: attribute 'ltv' needs a type, one of: string, number, integer, boolean, timestamp, list<string>, list<number>"),
+         "Mappings/schema.yaml:2:3: attribute 'ltv' needs a type, one of: string, number, integer, boolean, timestamp, list<string>, list<number>"),
         (sources(slot: "slot: s\nrules: [\n"), "Mappings/slots/s.yaml:3:1: YAML syntax: did not find expected node content"),
         (sources(slot: "slot: s\nrules:\n  - name: r\n    when: { \"attributes.tags\": { $regex: \"[a-\" } }\n    template: t/a\ndefault: { template: t/d }\n"),
-         "Mappings/slots/s.yaml:4:30: invalid regex"),
+         "Mappings/slots/s.yaml:4:34: invalid regex '[a-'"),
     ])
     func reportsProblemWithPosition(source: BundleSources, expected: String) {
         let found = problems(source)
