@@ -12,7 +12,13 @@ let package = Package(
     name: "Tessera",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "tessera", targets: ["tessera"])
+        .executable(name: "tessera", targets: ["tessera"]),
+        .library(name: "JSON", targets: ["JSON"]),
+        .library(name: "Targeting", targets: ["Targeting"]),
+        .library(name: "Templating", targets: ["Templating"]),
+        .library(name: "Decision", targets: ["Decision"]),
+        .library(name: "BundleCompiler", targets: ["BundleCompiler"]),
+        .library(name: "Store", targets: ["Store"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
