@@ -1,5 +1,5 @@
-import Foundation
 import Decision
+import Foundation
 import JSON
 import Targeting
 
@@ -35,7 +35,9 @@ extension BundleCompiler {
                 condition = self.condition(when, doc: doc, at: at + ["when"], schema: schema)
             } else if spec["assigned"] != .bool(true) {
                 problems.append(
-                    doc.problem(at: at, "segment '\(name)' needs a 'when' condition, or 'assigned: true' if upstream assigns it"))
+                    doc.problem(
+                        at: at, "segment '\(name)' needs a 'when' condition, or 'assigned: true' if upstream assigns it"
+                    ))
             }
             let id: UInt16
             if let old = previous?.segments.first(where: { $0.name == name }) {
@@ -48,7 +50,8 @@ extension BundleCompiler {
             order.append(name)
         }
         if order.count > SegmentSet.capacity {
-            problems.append(doc.problem(at: ["segments"], "\(order.count) segments defined; the limit is \(SegmentSet.capacity)"))
+            problems.append(
+                doc.problem(at: ["segments"], "\(order.count) segments defined; the limit is \(SegmentSet.capacity)"))
         }
         // Depth-first topological order; a back edge is a cycle.
         var state: [String: Int] = [:]  // 1 visiting, 2 done

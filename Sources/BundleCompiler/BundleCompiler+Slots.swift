@@ -45,7 +45,9 @@ extension BundleCompiler {
                         problems.append(doc.problem(at: at + ["segment"], "'segment' must be one segment id"))
                         continue
                     }
-                    if !known.contains(s) { problems.append(doc.problem(at: at + ["segment"], "unknown segment '\(s)'")) }
+                    if !known.contains(s) {
+                        problems.append(doc.problem(at: at + ["segment"], "unknown segment '\(s)'"))
+                    }
                     requirement.anyOf.append(s)
                 }
                 if let when = item["when"] {
@@ -77,13 +79,20 @@ extension BundleCompiler {
                 }
                 let outcome: RuleOutcome
                 if let exp = item["experiment"] {
-                    guard let e = experiment(exp, doc: doc, at: at + ["experiment"], templates: templates) else { continue }
+                    guard let e = experiment(exp, doc: doc, at: at + ["experiment"], templates: templates) else {
+                        continue
+                    }
                     outcome = .experiment(e)
                 } else {
                     guard let o = slotOutcome(item, doc: doc, at: at, templates: templates) else { continue }
                     outcome = .content(o)
                 }
-                rules.append((i, SlotRule(name: name, priority: priority, segments: requirement, clauses: clauses, outcome: outcome)))
+                rules.append(
+                    (
+                        i,
+                        SlotRule(
+                            name: name, priority: priority, segments: requirement, clauses: clauses, outcome: outcome)
+                    ))
             }
         }
         guard let d = doc.root["default"] else {
@@ -92,7 +101,9 @@ extension BundleCompiler {
         }
         guard let fallback = slotOutcome(d, doc: doc, at: ["default"], templates: templates) else { return nil }
         guard problems.count == before else { return nil }
-        let ordered = rules.sorted { $0.rule.priority != $1.rule.priority ? $0.rule.priority > $1.rule.priority : $0.order < $1.order }
+        let ordered = rules.sorted {
+            $0.rule.priority != $1.rule.priority ? $0.rule.priority > $1.rule.priority : $0.order < $1.order
+        }
         return SlotMapping(id: slotID, rules: ordered.map(\.rule), fallback: fallback)
     }
 
@@ -118,13 +129,17 @@ extension BundleCompiler {
         return r
     }
 
-    mutating func slotOutcome(_ item: JSONValue, doc: YAMLDocument, at: [String], templates: [String: String]) -> SlotOutcome? {
+    mutating func slotOutcome(_ item: JSONValue, doc: YAMLDocument, at: [String], templates: [String: String])
+        -> SlotOutcome?
+    {
         guard case .string(let template)? = item["template"] else {
             problems.append(doc.problem(at: at, "needs 'template: <template id>' (or an 'experiment')"))
             return nil
         }
         guard templates[template] != nil else {
-            problems.append(doc.problem(at: at + ["template"], "unknown template '\(template)' (no Templates/\(template).mustache)"))
+            problems.append(
+                doc.problem(at: at + ["template"], "unknown template '\(template)' (no Templates/\(template).mustache)")
+            )
             return nil
         }
         let data = item["data"] ?? .object([])
@@ -135,7 +150,9 @@ extension BundleCompiler {
         return SlotOutcome(template: template, data: data)
     }
 
-    mutating func experiment(_ e: JSONValue, doc: YAMLDocument, at: [String], templates: [String: String]) -> Experiment? {
+    mutating func experiment(_ e: JSONValue, doc: YAMLDocument, at: [String], templates: [String: String])
+        -> Experiment?
+    {
         guard case .string(let key)? = e["key"], !key.isEmpty else {
             problems.append(doc.problem(at: at, "an experiment needs a 'key'"))
             return nil
@@ -165,7 +182,8 @@ extension BundleCompiler {
             variants.append(ExperimentVariant(id: id, weight: weight, outcome: outcome))
         }
         if abs(total - 1) > 0.001 {
-            problems.append(doc.problem(at: at + ["variants"], "variant weights add up to \(total); they must add up to 1"))
+            problems.append(
+                doc.problem(at: at + ["variants"], "variant weights add up to \(total); they must add up to 1"))
         }
         var coverage = 1.0
         if let c = e["coverage"] {

@@ -1,5 +1,5 @@
-import Foundation
 public import Decision
+import Foundation
 public import JSON
 import Targeting
 import Templating
@@ -22,7 +22,9 @@ public struct BundleCompiler {
     }
 
     /// Compiles `sources`, or throws ``CompileProblems`` listing everything wrong.
-    public static func compile(_ sources: BundleSources, previous: CompiledBundle? = nil) throws(CompileProblems) -> CompiledBundle {
+    public static func compile(_ sources: BundleSources, previous: CompiledBundle? = nil) throws(CompileProblems)
+        -> CompiledBundle
+    {
         var compiler = BundleCompiler(previous: previous)
         return try compiler.run(sources)
     }
@@ -35,7 +37,8 @@ public struct BundleCompiler {
         } catch {
             for e in error.errors {
                 problems.append(
-                    CompileProblem(file: "Templates/\(e.templateID).mustache", line: e.line, column: e.column, message: e.message))
+                    CompileProblem(
+                        file: "Templates/\(e.templateID).mustache", line: e.line, column: e.column, message: e.message))
             }
         }
 
@@ -43,16 +46,20 @@ public struct BundleCompiler {
         let segments = compileSegments(sources.segments, schema: schema)
         var slots: [SlotMapping] = []
         for file in sources.slots.keys.sorted() {
-            if let slot = compileSlot(file: file, text: sources.slots[file]!, schema: schema, segments: segments, templates: sources.templates) {
+            if let slot = compileSlot(
+                file: file, text: sources.slots[file]!, schema: schema, segments: segments, templates: sources.templates
+            ) {
                 if slots.contains(where: { $0.id == slot.id }) {
-                    problems.append(CompileProblem(file: file, line: 1, column: 1, message: "slot '\(slot.id)' is defined twice"))
+                    problems.append(
+                        CompileProblem(file: file, line: 1, column: 1, message: "slot '\(slot.id)' is defined twice"))
                 } else {
                     slots.append(slot)
                 }
             }
         }
         guard problems.isEmpty, let templates else {
-            throw CompileProblems(problems: problems.sorted { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) })
+            throw CompileProblems(
+                problems: problems.sorted { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) })
         }
         return CompiledBundle(schema: schema, segments: segments, slots: slots, templates: templates, paths: paths)
     }
@@ -150,7 +157,8 @@ public struct BundleCompiler {
         case "segments", "user":
             return c.count == 1 ? nil : "'\(c[0])' has no members"
         default:
-            return "unknown path '\(c.joined(separator: "."))': conditions read attributes.*, segments, context.* and user"
+            return
+                "unknown path '\(c.joined(separator: "."))': conditions read attributes.*, segments, context.* and user"
         }
     }
 }

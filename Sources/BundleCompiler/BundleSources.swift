@@ -27,7 +27,9 @@ public struct BundleSources: Sendable {
         var templateSources: [String: String] = [:]
         let root = URL(fileURLWithPath: templates).standardizedFileURL
         guard let walker = fm.enumerator(at: root, includingPropertiesForKeys: nil) else {
-            throw CompileProblems(problems: [CompileProblem(file: templates, line: 0, column: 0, message: "cannot read the templates directory")])
+            throw CompileProblems(problems: [
+                CompileProblem(file: templates, line: 0, column: 0, message: "cannot read the templates directory")
+            ])
         }
         for case let url as URL in walker where url.pathExtension == "mustache" {
             let full = url.standardizedFileURL.path
@@ -36,13 +38,16 @@ public struct BundleSources: Sendable {
         }
         func read(_ path: String) throws -> String {
             guard fm.fileExists(atPath: path) else {
-                throw CompileProblems(problems: [CompileProblem(file: path, line: 0, column: 0, message: "file not found")])
+                throw CompileProblems(problems: [
+                    CompileProblem(file: path, line: 0, column: 0, message: "file not found")
+                ])
             }
             return try String(contentsOfFile: path, encoding: .utf8)
         }
         var slots: [String: String] = [:]
         let slotDir = mappings + "/slots"
-        for name in (try? fm.contentsOfDirectory(atPath: slotDir)) ?? [] where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+        for name in (try? fm.contentsOfDirectory(atPath: slotDir)) ?? []
+        where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
             slots["Mappings/slots/" + name] = try read(slotDir + "/" + name)
         }
         return BundleSources(

@@ -74,7 +74,8 @@ struct YAMLDocument {
                 guard case .scalar(let ks) = k else {
                     let m = k.mark
                     throw CompileProblem(
-                        file: file, line: m?.line ?? 1, column: m?.column ?? 1, message: "mapping keys must be plain strings")
+                        file: file, line: m?.line ?? 1, column: m?.column ?? 1,
+                        message: "mapping keys must be plain strings")
                 }
                 let name = ks.string
                 if out.contains(where: { $0.key == name }) {
@@ -91,7 +92,8 @@ struct YAMLDocument {
             return .object(out)
         case .alias:
             let m = node.mark
-            throw CompileProblem(file: file, line: m?.line ?? 1, column: m?.column ?? 1, message: "YAML aliases are not supported")
+            throw CompileProblem(
+                file: file, line: m?.line ?? 1, column: m?.column ?? 1, message: "YAML aliases are not supported")
         }
     }
 

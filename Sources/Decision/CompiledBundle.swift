@@ -86,7 +86,9 @@ public struct SlotRule: Sendable, Codable {
     public var outcome: RuleOutcome
 
     /// A rule with the given parts.
-    public init(name: String, priority: Double, segments: SegmentRequirement, clauses: [RuleClause], outcome: RuleOutcome) {
+    public init(
+        name: String, priority: Double, segments: SegmentRequirement, clauses: [RuleClause], outcome: RuleOutcome
+    ) {
         self.name = name
         self.priority = priority
         self.segments = segments

@@ -41,13 +41,18 @@ extension DecisionEngine {
             }
             let slot = slots[index]
             var log: [UInt8]? = request.explain ? [] : nil
-            let pick = personalized ? choose(slot, scope: scope, log: &log) : fallbackPick(slot, log: &log, consent: false)
+            let pick =
+                personalized ? choose(slot, scope: scope, log: &log) : fallbackPick(slot, log: &log, consent: false)
             choices.append(SlotChoice(slot: index, outcome: pick.outcomeIndex))
 
             out.append(contentsOf: #"{"variant":"#.utf8)
             JSONWriter.appendString(pick.outcome.label, to: &out)
             out.append(contentsOf: #","rule":"#.utf8)
-            if let rule = pick.rule { JSONWriter.appendString(rule.name, to: &out) } else { out.append(contentsOf: "null".utf8) }
+            if let rule = pick.rule {
+                JSONWriter.appendString(rule.name, to: &out)
+            } else {
+                out.append(contentsOf: "null".utf8)
+            }
             out.append(contentsOf: #","template":"#.utf8)
             JSONWriter.appendString(pick.outcome.templateID, to: &out)
             if let rule = pick.rule, case .experiment(let e) = rule.kind {
@@ -152,7 +157,8 @@ extension DecisionEngine {
                 break
             }
             if let failed {
-                explain(&log, rule, matched: false, reason: "condition '\(failed.key)' is false: \(failed.source.jsonText)")
+                explain(
+                    &log, rule, matched: false, reason: "condition '\(failed.key)' is false: \(failed.source.jsonText)")
                 continue
             }
             switch rule.kind {
@@ -169,7 +175,9 @@ extension DecisionEngine {
                     explain(&log, rule, matched: false, reason: "user is outside the experiment's coverage")
                     continue
                 }
-                explain(&log, rule, matched: true, reason: "experiment '\(e.key)' assigned variant '\(e.variants[v].label)'")
+                explain(
+                    &log, rule, matched: true, reason: "experiment '\(e.key)' assigned variant '\(e.variants[v].label)'"
+                )
                 return Pick(rule: rule, outcome: e.variants[v], outcomeIndex: slot.outcomeIndex(rule: r, variant: v))
             }
         }
@@ -178,7 +186,8 @@ extension DecisionEngine {
 
     func fallbackPick(_ slot: LoadedSlot, log: inout [UInt8]?, consent: Bool) -> Pick {
         if log != nil {
-            let reason = consent ? "no rule matched" : "no personalization consent: default served, no profile data read"
+            let reason =
+                consent ? "no rule matched" : "no personalization consent: default served, no profile data read"
             appendExplain(&log!, rule: "default", matched: true, reason: reason)
         }
         return Pick(rule: nil, outcome: slot.fallback, outcomeIndex: slot.defaultOutcomeIndex)

@@ -25,10 +25,12 @@ public final class DecisionEngine: Sendable {
     /// (a newer format, or references the compiler should have rejected).
     public init(bundle: CompiledBundle, revision: UInt64) throws(DecisionEngineError) {
         guard bundle.format <= CompiledBundle.currentFormat else {
-            throw DecisionEngineError("bundle format \(bundle.format) is newer than this server (\(CompiledBundle.currentFormat))")
+            throw DecisionEngineError(
+                "bundle format \(bundle.format) is newer than this server (\(CompiledBundle.currentFormat))")
         }
         guard bundle.segments.count <= SegmentSet.capacity else {
-            throw DecisionEngineError("bundle defines \(bundle.segments.count) segments; the limit is \(SegmentSet.capacity)")
+            throw DecisionEngineError(
+                "bundle defines \(bundle.segments.count) segments; the limit is \(SegmentSet.capacity)")
         }
         self.revision = revision
         self.bundle = bundle
@@ -130,7 +132,11 @@ enum PathTarget: Sendable {
         let c = path.components
         switch c.first {
         case "attributes" where c.count >= 2:
-            if let id = attributes[c[1]] { self = .attribute(id, rest: Array(c.dropFirst(2))) } else { self = .undefined }
+            if let id = attributes[c[1]] {
+                self = .attribute(id, rest: Array(c.dropFirst(2)))
+            } else {
+                self = .undefined
+            }
         case "segments" where c.count == 1: self = .segments
         case "context" where c.count >= 2: self = .context(c[1], rest: Array(c.dropFirst(2)))
         case "user" where c.count == 1: self = .user

@@ -36,28 +36,36 @@ public enum ProfileInput {
                 }
                 for (name, v) in attrs {
                     guard let def = bundle.schema.attribute(named: name) else {
-                        throw Rejection(field: "attributes.\(name)", message: "not in schema.yaml (only schema attributes are stored)")
+                        throw Rejection(
+                            field: "attributes.\(name)",
+                            message: "not in schema.yaml (only schema attributes are stored)")
                     }
                     switch def.type.validate(v) {
                     case .success(let stored): attributes.append((def.id, stored))
                     case .failure(let mismatch):
                         throw Rejection(
-                            field: "attributes.\(name)", message: "expected \(mismatch.expected.rawValue), got \(describe(v))")
+                            field: "attributes.\(name)",
+                            message: "expected \(mismatch.expected.rawValue), got \(describe(v))")
                     }
                 }
             case "segments":
-                guard case .array(let list) = value else { throw Rejection(field: "segments", message: "expected an array of segment ids") }
+                guard case .array(let list) = value else {
+                    throw Rejection(field: "segments", message: "expected an array of segment ids")
+                }
                 for (i, s) in list.enumerated() {
                     guard case .string(let name) = s else {
                         throw Rejection(field: "segments[\(i)]", message: "expected a segment id string")
                     }
                     guard let def = bundle.segments.first(where: { $0.name == name }) else {
-                        throw Rejection(field: "segments[\(i)]", message: "unknown segment '\(name)' (not in segments.yaml)")
+                        throw Rejection(
+                            field: "segments[\(i)]", message: "unknown segment '\(name)' (not in segments.yaml)")
                     }
                     segmentIDs.append(def.id)
                 }
             case "consent":
-                guard case .object(let c) = value else { throw Rejection(field: "consent", message: "expected an object") }
+                guard case .object(let c) = value else {
+                    throw Rejection(field: "consent", message: "expected an object")
+                }
                 for (purpose, granted) in c {
                     guard case .bool(let b) = granted else {
                         throw Rejection(field: "consent.\(purpose)", message: "expected true or false")

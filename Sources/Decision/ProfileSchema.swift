@@ -86,8 +86,12 @@ enum Timestamp {
     /// True for `YYYY-MM-DDTHH:MM:SS` followed by optional fraction and `Z` or `±HH:MM`, or a bare date.
     static func isISO8601(_ s: String) -> Bool {
         let b = Array(s.utf8)
-        func digits(_ r: Range<Int>) -> Bool { r.upperBound <= b.count && r.allSatisfy { b[$0] >= 0x30 && b[$0] <= 0x39 } }
-        guard digits(0..<4), b.count >= 10, b[4] == 0x2D, digits(5..<7), b[7] == 0x2D, digits(8..<10) else { return false }
+        func digits(_ r: Range<Int>) -> Bool {
+            r.upperBound <= b.count && r.allSatisfy { b[$0] >= 0x30 && b[$0] <= 0x39 }
+        }
+        guard digits(0..<4), b.count >= 10, b[4] == 0x2D, digits(5..<7), b[7] == 0x2D, digits(8..<10) else {
+            return false
+        }
         if b.count == 10 { return true }
         guard b.count >= 20, b[10] == UInt8(ascii: "T"), digits(11..<13), b[13] == 0x3A, digits(14..<16), b[16] == 0x3A,
             digits(17..<19)

@@ -78,7 +78,8 @@ public struct ProfileView {
         case .true: return .bool(true)
         case .number:
             guard payload + 8 <= bytes.count else { return nil }
-            return .number(Double(bitPattern: bytes.loadUnaligned(fromByteOffset: payload, as: UInt64.self).littleEndian))
+            return .number(
+                Double(bitPattern: bytes.loadUnaligned(fromByteOffset: payload, as: UInt64.self).littleEndian))
         case .string:
             guard let s = stringAt(payload) else { return nil }
             return .string(s)
@@ -134,7 +135,8 @@ public struct ListView {
     /// The `i`-th element (bounds were checked when the view was made).
     public func element(at i: Int) -> AttributeValue {
         if isNumbers {
-            return .number(Double(bitPattern: record.loadUnaligned(fromByteOffset: start + 8 * i, as: UInt64.self).littleEndian))
+            return .number(
+                Double(bitPattern: record.loadUnaligned(fromByteOffset: start + 8 * i, as: UInt64.self).littleEndian))
         }
         var at = start
         for _ in 0..<i { at += 4 + Int(record.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian) }

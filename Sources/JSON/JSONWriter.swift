@@ -35,7 +35,9 @@ public enum JSONWriter {
             }
             runStart = i + 1
         }
-        if runStart < bytes.count { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<bytes.count])) }
+        if runStart < bytes.count {
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+        }
     }
 
     /// Appends a number the way JavaScript prints it for integral values ("20", not "20.0").

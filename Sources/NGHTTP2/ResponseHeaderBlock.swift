@@ -12,8 +12,10 @@ final class ResponseHeaderBlock {
     private let storage: UnsafeMutableRawPointer
 
     /// Connection-specific fields HTTP/2 forbids (RFC 9113 §8.2.2); they are dropped.
-    private static let forbidden: [[UInt8]] = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]
-        .map { Array($0.utf8) }
+    private static let forbidden: [[UInt8]] = [
+        "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade",
+    ]
+    .map { Array($0.utf8) }
     private static let contentLength = Array("content-length".utf8)
 
     /// Lays out `:status`, the fields (names lower-cased, connection-specific ones dropped) and a
@@ -25,7 +27,8 @@ final class ResponseHeaderBlock {
         for (name, value) in headers { byteCount += name.utf8.count + value.utf8.count }
         let maxFields = headers.count + 2
         let fieldBytes = maxFields * MemoryLayout<nghttp2_nv>.stride
-        let storage = UnsafeMutableRawPointer.allocate(byteCount: fieldBytes + byteCount, alignment: MemoryLayout<nghttp2_nv>.alignment)
+        let storage = UnsafeMutableRawPointer.allocate(
+            byteCount: fieldBytes + byteCount, alignment: MemoryLayout<nghttp2_nv>.alignment)
         let fields = storage.bindMemory(to: nghttp2_nv.self, capacity: maxFields)
         var cursor = (storage + fieldBytes).assumingMemoryBound(to: UInt8.self)
         var n = 0

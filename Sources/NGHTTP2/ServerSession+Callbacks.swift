@@ -15,7 +15,8 @@ extension ServerSession {
             ServerSession.from(userData).streams[frame.pointee.hd.stream_id] = StreamState()
             return 0
         }
-        nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, userData in
+        nghttp2_session_callbacks_set_on_header_callback(callbacks) {
+            _, frame, name, nameLength, value, valueLength, _, userData in
             guard let frame, let name, let value, ServerSession.isRequestHeaders(frame) else { return 0 }
             ServerSession.from(userData).onHeader(
                 streamID: frame.pointee.hd.stream_id,
@@ -31,7 +32,8 @@ extension ServerSession {
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, streamID, data, length, userData in
             let me = ServerSession.from(userData)
             guard me.streams[streamID] != nil else { return 0 }
-            me.delegate?.serverSession(me, didReceiveData: UnsafeRawBufferPointer(start: data, count: length), streamID: streamID)
+            me.delegate?.serverSession(
+                me, didReceiveData: UnsafeRawBufferPointer(start: data, count: length), streamID: streamID)
             return 0
         }
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, streamID, errorCode, userData in
@@ -51,7 +53,8 @@ extension ServerSession {
         }
         nghttp2_session_callbacks_set_send_data_callback(callbacks) { _, frame, frameHeader, length, _, userData in
             guard let frame else { return Int32(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
-            ServerSession.from(userData).sendBody(streamID: frame.pointee.hd.stream_id, frameHeader: frameHeader, length: length)
+            ServerSession.from(userData).sendBody(
+                streamID: frame.pointee.hd.stream_id, frameHeader: frameHeader, length: length)
             return 0
         }
     }
@@ -114,12 +117,15 @@ extension ServerSession {
         case NGHTTP2_HEADERS.rawValue:
             guard let state = streams[header.stream_id] else { return }
             if frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST {
-                delegate?.serverSession(self, didReceiveHead: state.head, streamID: header.stream_id, endStream: endStream)
+                delegate?.serverSession(
+                    self, didReceiveHead: state.head, streamID: header.stream_id, endStream: endStream)
             } else if endStream {
                 delegate?.serverSession(self, didEndStream: header.stream_id)
             }
         case NGHTTP2_DATA.rawValue:
-            if endStream, streams[header.stream_id] != nil { delegate?.serverSession(self, didEndStream: header.stream_id) }
+            if endStream, streams[header.stream_id] != nil {
+                delegate?.serverSession(self, didEndStream: header.stream_id)
+            }
         case NGHTTP2_PING.rawValue:
             guard header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0, case .noticeSent = shutdown else { return }
             finishGracefulShutdown()

@@ -40,7 +40,9 @@ public final class ServerSession {
 
     /// Creates the session, applies the limits and queues the server's SETTINGS frame
     /// (sent by the first `send(limit:)`).
-    public init(settings: ServerSessionSettings = ServerSessionSettings(), delegate: (any ServerSessionDelegate)?) throws(NGHTTP2Error) {
+    public init(settings: ServerSessionSettings = ServerSessionSettings(), delegate: (any ServerSessionDelegate)?)
+        throws(NGHTTP2Error)
+    {
         self.settings = settings
         self.delegate = delegate
 
@@ -57,18 +59,25 @@ public final class ServerSession {
 
         var session: OpaquePointer?
         let userData = Unmanaged.passUnretained(self).toOpaque()
-        try NGHTTP2Error.check(nghttp2_session_server_new2(&session, callbacks, userData, option), "nghttp2_session_server_new2")
+        try NGHTTP2Error.check(
+            nghttp2_session_server_new2(&session, callbacks, userData, option), "nghttp2_session_server_new2")
         self.session = session
 
         var entries = [
-            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: settings.maxConcurrentStreams),
-            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue), value: settings.maxHeaderListSize),
-            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: settings.initialWindowSize),
+            nghttp2_settings_entry(
+                settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue),
+                value: settings.maxConcurrentStreams),
+            nghttp2_settings_entry(
+                settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue), value: settings.maxHeaderListSize),
+            nghttp2_settings_entry(
+                settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: settings.initialWindowSize),
         ]
         try NGHTTP2Error.check(
-            nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count), "nghttp2_submit_settings")
+            nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count),
+            "nghttp2_submit_settings")
         try NGHTTP2Error.check(
-            nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, Int32(clamping: settings.connectionWindowSize)),
+            nghttp2_session_set_local_window_size(
+                session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, Int32(clamping: settings.connectionWindowSize)),
             "nghttp2_session_set_local_window_size")
     }
 
@@ -124,7 +133,8 @@ public final class ServerSession {
         resetAfterSending: Bool = false
     ) throws(NGHTTP2Error) {
         guard let state = streams[streamID], state.responseHeaders == nil else {
-            throw NGHTTP2Error(code: NGHTTP2_ERR_STREAM_CLOSED.rawValue, operation: "submitResponse(stream \(streamID))")
+            throw NGHTTP2Error(
+                code: NGHTTP2_ERR_STREAM_CLOSED.rawValue, operation: "submitResponse(stream \(streamID))")
         }
         state.resetAfterResponse = resetAfterSending
         let block = ResponseHeaderBlock(status: status, headers: headers, bodyCount: body.count)
@@ -167,7 +177,9 @@ public final class ServerSession {
         guard case .none = shutdown else { return }
         shutdown = .noticeSent
         _ = nghttp2_submit_shutdown_notice(session)
-        Self.shutdownPingPayload.withUnsafeBufferPointer { _ = nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), $0.baseAddress) }
+        Self.shutdownPingPayload.withUnsafeBufferPointer {
+            _ = nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), $0.baseAddress)
+        }
     }
 
     /// Sends the final GOAWAY (last processed stream id, NO_ERROR) unless already sent.

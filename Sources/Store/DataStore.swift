@@ -1,6 +1,6 @@
 public import Decision
-public import LMDB
 import Foundation
+public import LMDB
 
 /// Tessera's one LMDB environment in a data directory: profiles, compiled bundles by revision, metadata.
 ///

@@ -36,7 +36,9 @@ public struct ProfileImporter {
             for (k, v) in batch {
                 // Keep versions increasing across re-imports: the new record's version follows the stored one.
                 var value = v
-                if let old = try k.withUnsafeBytes({ try txn.get(store.profiles, key: $0) }), let view = ProfileView(old) {
+                if let old = try k.withUnsafeBytes({ try txn.get(store.profiles, key: $0) }),
+                    let view = ProfileView(old)
+                {
                     let version = view.version + 1
                     withUnsafeBytes(of: version.littleEndian) { value.replaceSubrange(4..<12, with: $0) }
                 }

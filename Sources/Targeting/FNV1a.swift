@@ -29,7 +29,10 @@ struct FNV1a {
             if valid {
                 for j in 1..<length {
                     let byte = bytes[i + j]
-                    if byte & 0xC0 != 0x80 { valid = false; break }
+                    if byte & 0xC0 != 0x80 {
+                        valid = false
+                        break
+                    }
                     scalar = scalar << 6 | UInt32(byte & 0x3F)
                 }
             }

@@ -12,7 +12,9 @@ enum JSCoercion {
         switch value.kind {
         case .undefined, .null: return false
         case .bool: return value.boolValue
-        case .number: let n = value.numberValue; return n != 0 && !n.isNaN
+        case .number:
+            let n = value.numberValue
+            return n != 0 && !n.isNaN
         case .string: return value.withUTF8 { !$0.isEmpty }
         case .array, .object: return true
         }

@@ -16,8 +16,11 @@ enum JSNumberFormat {
         var exponentNegative = false
         for byte in value.magnitude.description.utf8 {
             if inExponent {
-                if byte == UInt8(ascii: "-") { exponentNegative = true }
-                else if byte >= 0x30, byte <= 0x39 { exponent = exponent * 10 + Int(byte - 0x30) }
+                if byte == UInt8(ascii: "-") {
+                    exponentNegative = true
+                } else if byte >= 0x30, byte <= 0x39 {
+                    exponent = exponent * 10 + Int(byte - 0x30)
+                }
             } else if byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
                 inExponent = true
             } else if byte == UInt8(ascii: ".") {

@@ -52,7 +52,9 @@ public struct JSONConditionValue: ConditionValue, Sendable {
 
     /// The array element at `index`, or undefined.
     public func element(at index: Int) -> JSONConditionValue {
-        guard case .array(let elements)? = json, elements.indices.contains(index) else { return JSONConditionValue(nil) }
+        guard case .array(let elements)? = json, elements.indices.contains(index) else {
+            return JSONConditionValue(nil)
+        }
         return JSONConditionValue(elements[index])
     }
 

@@ -73,7 +73,8 @@ extension Operator {
             operandNumber = n
             switch value.kind {
             case .string:
-                return relation.holds(order: value.withUTF8 { a in bytes.withUnsafeBytes { JSStringOrder.compare(a, $0) } })
+                return relation.holds(
+                    order: value.withUTF8 { a in bytes.withUnsafeBytes { JSStringOrder.compare(a, $0) } })
             case .array, .object:
                 let text = JSCoercion.stringBytes(value)
                 let order = text.withUnsafeBytes { a in bytes.withUnsafeBytes { JSStringOrder.compare(a, $0) } }

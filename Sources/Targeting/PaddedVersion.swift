@@ -41,7 +41,9 @@ enum PaddedVersion {
     private static func compareText(_ text: UnsafeRawBufferPointer, _ expected: [UInt8]) -> Int {
         withUnsafeTemporaryAllocation(byteCount: capacity(forInputCount: text.count), alignment: 1) { buffer in
             let count = write(text, into: buffer)
-            return expected.withUnsafeBytes { JSStringOrder.compare(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), $0) }
+            return expected.withUnsafeBytes {
+                JSStringOrder.compare(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), $0)
+            }
         }
     }
 
@@ -65,7 +67,10 @@ enum PaddedVersion {
         var end = text.count
         var p = max(start, lastTerminator + 1)
         while p < text.count {
-            if text[p] == UInt8(ascii: "+") { end = p; break }
+            if text[p] == UInt8(ascii: "+") {
+                end = p
+                break
+            }
             p += 1
         }
         var parts = 1
@@ -76,14 +81,26 @@ enum PaddedVersion {
         var j = start
         while true {
             if j == end || (j < end && isSeparator(text[j])) {
-                if partStart > start { out[n] = UInt8(ascii: "-"); n += 1 }
+                if partStart > start {
+                    out[n] = UInt8(ascii: "-")
+                    n += 1
+                }
                 let length = j - partStart
                 var numeric = length > 0
-                for k in partStart..<j where text[k] < 0x30 || text[k] > 0x39 { numeric = false; break }
-                if numeric, length < 5 {
-                    for _ in length..<5 { out[n] = UInt8(ascii: " "); n += 1 }
+                for k in partStart..<j where text[k] < 0x30 || text[k] > 0x39 {
+                    numeric = false
+                    break
                 }
-                for k in partStart..<j { out[n] = text[k]; n += 1 }
+                if numeric, length < 5 {
+                    for _ in length..<5 {
+                        out[n] = UInt8(ascii: " ")
+                        n += 1
+                    }
+                }
+                for k in partStart..<j {
+                    out[n] = text[k]
+                    n += 1
+                }
                 if j == end { break }
                 partStart = j + 1
             }

@@ -32,7 +32,8 @@ extension JSONValue: RenderValue {
     public func appendText(to out: inout [UInt8]) {
         switch self {
         case .null: break
-        case .bool(let value): out.append(contentsOf: value ? [0x74, 0x72, 0x75, 0x65] : [0x66, 0x61, 0x6C, 0x73, 0x65])
+        case .bool(let value):
+            out.append(contentsOf: value ? [0x74, 0x72, 0x75, 0x65] : [0x66, 0x61, 0x6C, 0x73, 0x65])
         case .number(let value): JSONWriter.appendNumber(value, to: &out)
         case .string(let value): out.append(contentsOf: value.utf8)
         case .array, .object: JSONWriter.append(self, to: &out)

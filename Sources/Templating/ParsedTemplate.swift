@@ -1,14 +1,14 @@
 /// The kind of a Mustache tag.
 enum TagKind: Sendable, Equatable {
-    case variable       // {{name}}
-    case unescaped      // {{{name}}} and {{&name}}
-    case section        // {{#name}}
-    case inverted       // {{^name}}
-    case close          // {{/name}}
-    case partial        // {{>id}}
-    case comment        // {{! ... }}
+    case variable  // {{name}}
+    case unescaped  // {{{name}}} and {{&name}}
+    case section  // {{#name}}
+    case inverted  // {{^name}}
+    case close  // {{/name}}
+    case partial  // {{>id}}
+    case comment  // {{! ... }}
     case setDelimiters  // {{=<% %>=}}
-    case unsupported    // {{$name}} / {{<name}}: inheritance, reported as an error
+    case unsupported  // {{$name}} / {{<name}}: inheritance, reported as an error
 
     /// Whether a tag of this kind may stand alone on a line (and then its line is removed).
     var canStandAlone: Bool {

@@ -45,7 +45,9 @@ extension TemplateLibrary {
                 let value = resolve(Int(name), state.stack)
                 let falsey = value.map { $0.isFalsey || $0.listCount == 0 } ?? true
                 if inverted {
-                    if falsey { renderNodes(body, next, &state, &out, partialDepth: partialDepth, nesting: nesting + 1) }
+                    if falsey {
+                        renderNodes(body, next, &state, &out, partialDepth: partialDepth, nesting: nesting + 1)
+                    }
                 } else if !falsey, let value {
                     if let count = value.listCount {
                         for k in 0..<count {
@@ -63,7 +65,9 @@ extension TemplateLibrary {
                 i += 1
                 guard unit >= 0, partialDepth < Self.maxPartialDepth, nesting < Self.maxNesting else { continue }
                 let range = units[Int(unit)]
-                renderNodes(Int(range.start), Int(range.end), &state, &out, partialDepth: partialDepth + 1, nesting: nesting + 1)
+                renderNodes(
+                    Int(range.start), Int(range.end), &state, &out, partialDepth: partialDepth + 1, nesting: nesting + 1
+                )
             }
         }
     }

@@ -44,8 +44,10 @@ public struct TemplateLibrary: Sendable, Codable {
         }
         if missingPartials == .error {
             for t in parsed.indices {
-                for piece in parsed[t].pieces where piece.tag == .partial && !piece.name.isEmpty && index[piece.name] == nil {
-                    parsed[t].errors.append((piece.start, "partial '\(piece.name)' does not exist (no template has that id)"))
+                for piece in parsed[t].pieces
+                where piece.tag == .partial && !piece.name.isEmpty && index[piece.name] == nil {
+                    parsed[t].errors.append(
+                        (piece.start, "partial '\(piece.name)' does not exist (no template has that id)"))
                 }
             }
         }
@@ -56,7 +58,8 @@ public struct TemplateLibrary: Sendable, Codable {
         emitter.emitAll()
         var ids: [String: Int32] = [:]
         for (id, t) in index { ids[id] = Int32(t) }
-        return TemplateLibrary(pool: emitter.pool, nodes: emitter.nodes, units: emitter.units, names: emitter.names, ids: ids)
+        return TemplateLibrary(
+            pool: emitter.pool, nodes: emitter.nodes, units: emitter.units, names: emitter.names, ids: ids)
     }
 
     private init(pool: [UInt8], nodes: [CompiledNode], units: [CompiledUnit], names: [[String]], ids: [String: Int32]) {

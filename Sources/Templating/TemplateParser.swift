@@ -38,7 +38,8 @@ struct TemplateParser {
             pos = tagEnd
         }
         for section in sections.reversed() {
-            fail(section.offset, "section '\(section.name)' opened at \(template.label(section.offset)) is never closed")
+            fail(
+                section.offset, "section '\(section.name)' opened at \(template.label(section.offset)) is never closed")
         }
     }
 
@@ -55,8 +56,12 @@ struct TemplateParser {
             case UInt8(ascii: ">"): kind = .partial
             case UInt8(ascii: "!"): kind = .comment
             case UInt8(ascii: "&"): kind = .unescaped
-            case UInt8(ascii: "{"): kind = .unescaped; terminator = [UInt8(ascii: "}")] + close
-            case UInt8(ascii: "="): kind = .setDelimiters; terminator = [UInt8(ascii: "=")] + close
+            case UInt8(ascii: "{"):
+                kind = .unescaped
+                terminator = [UInt8(ascii: "}")] + close
+            case UInt8(ascii: "="):
+                kind = .setDelimiters
+                terminator = [UInt8(ascii: "=")] + close
             case UInt8(ascii: "$"), UInt8(ascii: "<"): kind = .unsupported
             default: break
             }
@@ -104,7 +109,8 @@ struct TemplateParser {
             sections.removeLast()
             return
         }
-        fail(offset, "closing tag '\(raw)' does not match section '\(top.name)' opened at \(template.label(top.offset))")
+        fail(
+            offset, "closing tag '\(raw)' does not match section '\(top.name)' opened at \(template.label(top.offset))")
         // Recover by closing the named outer section, so its own closing tag is not reported again.
         if let index = sections.lastIndex(where: { $0.name == name }) {
             sections.removeSubrange(index...)
@@ -112,9 +118,13 @@ struct TemplateParser {
     }
 
     private mutating func setDelimiters(_ content: String, raw: String, at offset: Int) {
-        let parts = content.utf8.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") })
+        let parts = content.utf8.split(whereSeparator: {
+            $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r")
+        })
         guard parts.count == 2, !parts.contains(where: { $0.contains(UInt8(ascii: "=")) }) else {
-            fail(offset, "invalid set-delimiter tag '\(raw)': expected two delimiters separated by a space, like {{=<% %>=}}")
+            fail(
+                offset,
+                "invalid set-delimiter tag '\(raw)': expected two delimiters separated by a space, like {{=<% %>=}}")
             return
         }
         open = Array(parts[0])
@@ -124,9 +134,13 @@ struct TemplateParser {
     private mutating func validateName(_ name: String, raw: String, at offset: Int, dotted: Bool) {
         if name.isEmpty {
             fail(offset, "tag '\(raw)' has an empty name")
-        } else if name.utf8.contains(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) {
+        } else if name.utf8.contains(where: {
+            $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r")
+        }) {
             fail(offset, "tag '\(raw)' has a name with whitespace in it ('\(name)')")
-        } else if dotted, name != ".", name.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
+        } else if dotted, name != ".",
+            name.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty)
+        {
             fail(offset, "tag '\(raw)' has a name with an empty part between dots ('\(name)')")
         }
     }
@@ -149,7 +163,8 @@ struct TemplateParser {
     }
 
     static func isSpace(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n")
+            || byte == UInt8(ascii: "\r")
     }
 
     /// First offset `>= from` where `needle` occurs.

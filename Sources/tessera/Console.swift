@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes all of `bytes` to file descriptor `fd` (1 = stdout, 2 = stderr), retrying short writes.

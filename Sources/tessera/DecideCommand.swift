@@ -19,7 +19,9 @@ struct DecideCommand: ParsableCommand {
     @Option(help: "Comma-separated slot ids.")
     var slots: String
 
-    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("Request context as key=value (repeatable).", valueName: "key=value"))
+    @Option(
+        name: .long, parsing: .singleValue,
+        help: ArgumentHelp("Request context as key=value (repeatable).", valueName: "key=value"))
     var context: [String] = []
 
     @Flag(help: "Add, per slot, the rules tried and what decided each.")
@@ -33,7 +35,9 @@ struct DecideCommand: ParsableCommand {
         let engine = try DecisionEngine(bundle: bundle, revision: revision)
         var ctx = RequestContext()
         for pair in context {
-            guard let eq = pair.firstIndex(of: "=") else { throw ValidationError("--context expects key=value, got '\(pair)'") }
+            guard let eq = pair.firstIndex(of: "=") else {
+                throw ValidationError("--context expects key=value, got '\(pair)'")
+            }
             ctx.values.append((String(pair[..<eq]), .string(String(pair[pair.index(after: eq)...]))))
         }
         let request = DecisionRequest(
@@ -43,7 +47,8 @@ struct DecideCommand: ParsableCommand {
         var choices: [SlotChoice] = []
         let reader = try ProfileReader(store: store)
         try reader.withSnapshot { snapshot in
-            engine.decide(request, profile: try snapshot.profile(user), into: &out, scratch: &scratch, choices: &choices)
+            engine.decide(
+                request, profile: try snapshot.profile(user), into: &out, scratch: &scratch, choices: &choices)
         }
         print(String(decoding: out, as: UTF8.self))
     }

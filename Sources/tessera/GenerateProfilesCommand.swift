@@ -58,10 +58,14 @@ struct DemoProfileGenerator {
     mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
     mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
 
-    static let names = ["Ana", "Ben", "Chloé", "Dmitri", "Emma", "Farah", "Gustav", "Hana", "Ines", "Jonas", "Kaito", "Lena",
-                        "Mateo", "Noor", "Olivia", "Pavel", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wen", "Yara", "Zoë"]
+    static let names = [
+        "Ana", "Ben", "Chloé", "Dmitri", "Emma", "Farah", "Gustav", "Hana", "Ines", "Jonas", "Kaito", "Lena",
+        "Mateo", "Noor", "Olivia", "Pavel", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wen", "Yara", "Zoë",
+    ]
     static let countries = ["DE", "FR", "NL", "ES", "IT", "SE", "PL", "GB", "US", "AT"]
-    static let interests = ["sustainability", "streetwear", "vintage", "outdoor", "formal", "sneakers", "denim", "minimalism"]
+    static let interests = [
+        "sustainability", "streetwear", "vintage", "outdoor", "formal", "sneakers", "denim", "minimalism",
+    ]
     static let categories = ["dresses", "sneakers", "outerwear", "knitwear", "denim", "accessories", "bags"]
 
     mutating func profile(id: String) -> JSONValue {
@@ -81,41 +85,61 @@ struct DemoProfileGenerator {
         set("interests", .array(interests))
         if unit() < 0.6 { set("recommended_category", .string(pick(Self.categories))) }
         let day = int(1...28)
-        set("first_seen", .string("2026-\(String(format: "%02d", int(1...10)))-\(String(format: "%02d", day))T09:15:00Z"))
+        set(
+            "first_seen",
+            .string("2026-\(String(format: "%02d", int(1...10)))-\(String(format: "%02d", day))T09:15:00Z"))
         set("last_seen", .string("2026-11-\(String(format: "%02d", int(1...24)))T18:30:00Z"))
 
         let persona: String
         switch roll {
         case ..<0.25:
             persona = "new_visitor"
-            set("sessions_total", .number(1)); set("sessions_7d", .number(1)); set("orders", .number(0))
-            set("high_margin_views_7d", .number(Double(int(0...2)))); set("cart_items", .number(0))
+            set("sessions_total", .number(1))
+            set("sessions_7d", .number(1))
+            set("orders", .number(0))
+            set("high_margin_views_7d", .number(Double(int(0...2))))
+            set("cart_items", .number(0))
         case ..<0.47:
             persona = "casual_browser"
-            set("sessions_total", .number(Double(int(2...8)))); set("sessions_7d", .number(Double(int(1...2))))
-            set("orders", .number(0)); set("high_margin_views_7d", .number(Double(int(0...2)))); set("cart_items", .number(0))
+            set("sessions_total", .number(Double(int(2...8))))
+            set("sessions_7d", .number(Double(int(1...2))))
+            set("orders", .number(0))
+            set("high_margin_views_7d", .number(Double(int(0...2))))
+            set("cart_items", .number(0))
         case ..<0.62:
             persona = "high_intent"
-            set("sessions_total", .number(Double(int(3...20)))); set("sessions_7d", .number(Double(int(3...7))))
-            set("orders", .number(Double(int(0...2)))); set("high_margin_views_7d", .number(Double(int(3...25))))
+            set("sessions_total", .number(Double(int(3...20))))
+            set("sessions_7d", .number(Double(int(3...7))))
+            set("orders", .number(Double(int(0...2))))
+            set("high_margin_views_7d", .number(Double(int(3...25))))
             set("cart_items", .number(0))
         case ..<0.75:
             persona = "cart_abandoner"
-            set("sessions_total", .number(Double(int(2...15)))); set("sessions_7d", .number(Double(int(1...4))))
-            set("orders", .number(Double(int(0...2)))); set("cart_items", .number(Double(int(1...5))))
-            set("cart_value", .number(Double(int(19...240)))); set("cart_age_hours", .number(Double(int(24...96))))
+            set("sessions_total", .number(Double(int(2...15))))
+            set("sessions_7d", .number(Double(int(1...4))))
+            set("orders", .number(Double(int(0...2))))
+            set("cart_items", .number(Double(int(1...5))))
+            set("cart_value", .number(Double(int(19...240))))
+            set("cart_age_hours", .number(Double(int(24...96))))
         case ..<0.90:
             persona = "loyal_customer"
-            set("sessions_total", .number(Double(int(20...200)))); set("sessions_7d", .number(Double(int(2...9))))
-            set("orders", .number(Double(int(5...40)))); set("ltv", .number(Double(int(500...6000))))
-            set("days_since_purchase", .number(Double(int(1...30)))); set("loyalty_tier", .string(pick(["gold", "platinum"])))
-            set("cart_items", .number(Double(int(0...2)))); set("cart_value", .number(Double(int(0...300))))
+            set("sessions_total", .number(Double(int(20...200))))
+            set("sessions_7d", .number(Double(int(2...9))))
+            set("orders", .number(Double(int(5...40))))
+            set("ltv", .number(Double(int(500...6000))))
+            set("days_since_purchase", .number(Double(int(1...30))))
+            set("loyalty_tier", .string(pick(["gold", "platinum"])))
+            set("cart_items", .number(Double(int(0...2))))
+            set("cart_value", .number(Double(int(0...300))))
             set("cart_age_hours", .number(Double(int(0...12))))
         default:
             persona = "at_risk"
-            set("sessions_total", .number(Double(int(5...60)))); set("sessions_7d", .number(0))
-            set("orders", .number(Double(int(1...6)))); set("ltv", .number(Double(int(40...450))))
-            set("days_since_purchase", .number(Double(int(90...400)))); set("loyalty_tier", .string(pick(["none", "silver"])))
+            set("sessions_total", .number(Double(int(5...60))))
+            set("sessions_7d", .number(0))
+            set("orders", .number(Double(int(1...6))))
+            set("ltv", .number(Double(int(40...450))))
+            set("days_since_purchase", .number(Double(int(90...400))))
+            set("loyalty_tier", .string(pick(["none", "silver"])))
         }
         _ = persona
         var segments: [JSONValue] = []

@@ -75,7 +75,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.http.maxHeaderListSize = maxHeaderListSize
         configuration.http.idleTimeout = .seconds(Int64(idleTimeout))
 
-        let server = DecisionServer(store: store, configuration: configuration, logger: logger, registry: PrometheusCollectorRegistry())
+        let server = DecisionServer(
+            store: store, configuration: configuration, logger: logger, registry: PrometheusCollectorRegistry())
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -15,7 +15,8 @@ struct Tessera: AsyncParsableCommand {
             Then: curl --http2-prior-knowledge 'http://127.0.0.1:8080/v1/decide?user=u1&slots=home.hero'
             """,
         subcommands: [
-            ServeCommand.self, CompileCommand.self, ImportCommand.self, GenerateProfilesCommand.self, DecideCommand.self,
+            ServeCommand.self, CompileCommand.self, ImportCommand.self, GenerateProfilesCommand.self,
+            DecideCommand.self,
         ]
     )
 }

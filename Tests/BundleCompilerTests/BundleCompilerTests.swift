@@ -30,7 +30,8 @@ struct BundleCompilerTests {
     @Test func demoBundleCompiles() throws {
         let s = try BundleSources.load(templates: repositoryRoot + "/Templates", mappings: repositoryRoot + "/Mappings")
         let b = try BundleCompiler.compile(s)
-        #expect(Set(b.slots.map(\.id)).isSuperset(of: ["home.hero", "home.recommendations", "cart.banner", "email.header"]))
+        #expect(
+            Set(b.slots.map(\.id)).isSuperset(of: ["home.hero", "home.recommendations", "cart.banner", "email.header"]))
         #expect(b.segments.count >= 6)
         _ = try DecisionEngine(bundle: b, revision: 1)
     }
@@ -40,25 +41,61 @@ struct BundleCompilerTests {
     }
 
     @Test(arguments: [
-        (sources(slot: "slot: s\nrules:\n  - name: r\n    when: { \"attributes.ltv\": { $gtee: 5 } }\n    template: t/a\ndefault: { template: t/d }\n"),
-         "Mappings/slots/s.yaml:4:33: unknown operator '$gtee'"),
-        (sources(slot: "slot: s\nrules:\n  - name: r\n    segment: big\n    template: t/nope\ndefault: { template: t/d }\n"),
-         "Mappings/slots/s.yaml:5:5: unknown template 't/nope' (no Templates/t/nope.mustache)"),
-        (sources(templates: ["t/a": "A {{> p/missing}}", "t/d": "D"]),
-         "Templates/t/a.mustache:1:3: partial 'p/missing' does not exist (no template has that id)"),
-        (sources(templates: ["t/a": "A\n  {{#open}}x", "p/x": "", "t/d": "D"]),
-         "Templates/t/a.mustache:2:3: section 'open' opened at 2:3 is never closed"),
-        (sources(segments: "segments:\n  a:\n    when: { segments: { $in: [b] } }\n  b:\n    when: { segments: { $in: [a] } }\n  big:\n    assigned: true\n"),
-         "Mappings/segments.yaml:2:3: segments form a cycle: a -> b -> a"),
-        (sources(segments: "segments:\n  big:\n    when: { \"attributes.age\": { $gt: 3 } }\n"),
-         "Mappings/segments.yaml:3:5: unknown attribute 'age' (not in schema.yaml)"),
-        (sources(slot: "slot: s\nrules:\n  - name: r\n    segment: nobody\n    template: t/a\ndefault: { template: t/d }\n"),
-         "Mappings/slots/s.yaml:4:5: unknown segment 'nobody'"),
-        (sources(schema: "attributes:\n  ltv: money\n"),
-         "Mappings/schema.yaml:2:3: attribute 'ltv' needs a type, one of: string, number, integer, boolean, timestamp, list<string>, list<number>"),
-        (sources(slot: "slot: s\nrules: [\n"), "Mappings/slots/s.yaml:3:1: YAML syntax: did not find expected node content"),
-        (sources(slot: "slot: s\nrules:\n  - name: r\n    when: { \"attributes.tags\": { $regex: \"[a-\" } }\n    template: t/a\ndefault: { template: t/d }\n"),
-         "Mappings/slots/s.yaml:4:34: invalid regex '[a-'"),
+        (
+            sources(
+                slot:
+                    "slot: s\nrules:\n  - name: r\n    when: { \"attributes.ltv\": { $gtee: 5 } }\n    template: t/a\ndefault: { template: t/d }\n"
+            ),
+            "Mappings/slots/s.yaml:4:33: unknown operator '$gtee'"
+        ),
+        (
+            sources(
+                slot:
+                    "slot: s\nrules:\n  - name: r\n    segment: big\n    template: t/nope\ndefault: { template: t/d }\n"
+            ),
+            "Mappings/slots/s.yaml:5:5: unknown template 't/nope' (no Templates/t/nope.mustache)"
+        ),
+        (
+            sources(templates: ["t/a": "A {{> p/missing}}", "t/d": "D"]),
+            "Templates/t/a.mustache:1:3: partial 'p/missing' does not exist (no template has that id)"
+        ),
+        (
+            sources(templates: ["t/a": "A\n  {{#open}}x", "p/x": "", "t/d": "D"]),
+            "Templates/t/a.mustache:2:3: section 'open' opened at 2:3 is never closed"
+        ),
+        (
+            sources(
+                segments:
+                    "segments:\n  a:\n    when: { segments: { $in: [b] } }\n  b:\n    when: { segments: { $in: [a] } }\n  big:\n    assigned: true\n"
+            ),
+            "Mappings/segments.yaml:2:3: segments form a cycle: a -> b -> a"
+        ),
+        (
+            sources(segments: "segments:\n  big:\n    when: { \"attributes.age\": { $gt: 3 } }\n"),
+            "Mappings/segments.yaml:3:5: unknown attribute 'age' (not in schema.yaml)"
+        ),
+        (
+            sources(
+                slot:
+                    "slot: s\nrules:\n  - name: r\n    segment: nobody\n    template: t/a\ndefault: { template: t/d }\n"
+            ),
+            "Mappings/slots/s.yaml:4:5: unknown segment 'nobody'"
+        ),
+        (
+            sources(schema: "attributes:\n  ltv: money\n"),
+            "Mappings/schema.yaml:2:3: attribute 'ltv' needs a type, one of: string, number, integer, boolean, timestamp, list<string>, list<number>"
+        ),
+        (
+            sources(slot: "slot: s\nrules: [\n"),
+            "Mappings/slots/s.yaml:3:1: YAML syntax: did not find expected node content"
+        ),
+        (
+            sources(
+                slot:
+                    "slot: s\nrules:\n  - name: r\n    when: { \"attributes.tags\": { $regex: \"[a-\" } }\n    template: t/a\ndefault: { template: t/d }\n"
+            ),
+            "Mappings/slots/s.yaml:4:34: invalid regex '[a-'"
+        ),
     ])
     func reportsProblemWithPosition(source: BundleSources, expected: String) {
         let found = problems(source)
@@ -68,7 +105,8 @@ struct BundleCompilerTests {
     @Test func reportsEveryProblemAtOnce() {
         let s = sources(
             templates: ["t/a": "{{#x}}", "t/d": "{{/y}}"],
-            slot: "slot: s\nrules:\n  - name: r\n    segment: nobody\n    template: t/a\ndefault: { template: t/zzz }\n")
+            slot: "slot: s\nrules:\n  - name: r\n    segment: nobody\n    template: t/a\ndefault: { template: t/zzz }\n"
+        )
         #expect(problems(s).count >= 4)
     }
 

@@ -20,7 +20,8 @@ struct DecisionEngineTests {
 
     @Test func loyalCustomerGetsVIPHeroWithTokens() throws {
         let r = try record(
-            #"{"id":"u1","attributes":{"first_name":"Ana","orders":12,"ltv":900,"loyalty_tier":"gold"}}"#, bundle: bundle)
+            #"{"id":"u1","attributes":{"first_name":"Ana","orders":12,"ltv":900,"loyalty_tier":"gold"}}"#,
+            bundle: bundle)
         let response = try decide(engine, record: r, slots: ["home.hero", "email.header"])
         #expect(response["revision"] == .number(3))
         #expect(response["segments"] == .array([.string("loyal_customer")]))
@@ -36,8 +37,14 @@ struct DecisionEngineTests {
         let personas: [(String, String, String)] = [
             (#"{"id":"a","attributes":{"sessions_total":1}}"#, "new_visitor", "onboarding-test"),
             (#"{"id":"b","attributes":{"sessions_total":4,"orders":0}}"#, "casual_browser", "style-guide"),
-            (#"{"id":"c","attributes":{"sessions_total":9,"high_margin_views_7d":5}}"#, "high_intent", "high-intent-offer"),
-            (#"{"id":"d","attributes":{"sessions_total":9,"cart_items":2,"cart_age_hours":30}}"#, "cart_abandoner", "cart-reminder"),
+            (
+                #"{"id":"c","attributes":{"sessions_total":9,"high_margin_views_7d":5}}"#, "high_intent",
+                "high-intent-offer"
+            ),
+            (
+                #"{"id":"d","attributes":{"sessions_total":9,"cart_items":2,"cart_age_hours":30}}"#, "cart_abandoner",
+                "cart-reminder"
+            ),
             (#"{"id":"e","attributes":{"orders":6,"ltv":800}}"#, "loyal_customer", "vip"),
             (#"{"id":"f","attributes":{"orders":2,"days_since_purchase":200}}"#, "at_risk", "win-back"),
         ]

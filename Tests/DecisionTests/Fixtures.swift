@@ -9,7 +9,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
 /// The demo bundle, compiled.
 func demoBundle() throws -> CompiledBundle {
-    let sources = try BundleSources.load(templates: repositoryRoot + "/Templates", mappings: repositoryRoot + "/Mappings")
+    let sources = try BundleSources.load(
+        templates: repositoryRoot + "/Templates", mappings: repositoryRoot + "/Mappings")
     return try BundleCompiler.compile(sources)
 }
 
@@ -38,6 +39,8 @@ func decide(
 }
 
 /// A bundle from inline sources.
-func inlineBundle(templates: [String: String], schema: String, segments: String, slots: [String: String]) throws -> CompiledBundle {
+func inlineBundle(templates: [String: String], schema: String, segments: String, slots: [String: String]) throws
+    -> CompiledBundle
+{
     try BundleCompiler.compile(BundleSources(templates: templates, schema: schema, segments: segments, slots: slots))
 }

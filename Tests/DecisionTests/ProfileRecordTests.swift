@@ -19,20 +19,36 @@ struct ProfileRecordTests {
             #expect(view.explicitSegmentCount == 2)
             #expect(view.explicitSegment(at: 0) == 2)
             #expect(view.explicitSegment(at: 1) == 9)
-            guard case .string(let s)? = view.attribute(3) else { Issue.record("string"); return }
+            guard case .string(let s)? = view.attribute(3) else {
+                Issue.record("string")
+                return
+            }
             #expect(String(decoding: s, as: UTF8.self) == "Ana")
-            guard case .number(let n)? = view.attribute(1) else { Issue.record("number"); return }
+            guard case .number(let n)? = view.attribute(1) else {
+                Issue.record("number")
+                return
+            }
             #expect(n == 42.5)
-            guard case .bool(true)? = view.attribute(7), case .bool(false)? = view.attribute(8), case .null? = view.attribute(9)
-            else { Issue.record("bool/null"); return }
+            guard case .bool(true)? = view.attribute(7), case .bool(false)? = view.attribute(8),
+                case .null? = view.attribute(9)
+            else {
+                Issue.record("bool/null")
+                return
+            }
             guard case .list(let strings)? = view.attribute(5), case .list(let numbers)? = view.attribute(6) else {
                 Issue.record("lists")
                 return
             }
             #expect(strings.count == 3 && !strings.isNumbers)
-            guard case .string(let third) = strings.element(at: 2) else { Issue.record("list element"); return }
+            guard case .string(let third) = strings.element(at: 2) else {
+                Issue.record("list element")
+                return
+            }
             #expect(String(decoding: third, as: UTF8.self) == "ccc")
-            guard case .number(let last) = numbers.element(at: 2) else { Issue.record("number element"); return }
+            guard case .number(let last) = numbers.element(at: 2) else {
+                Issue.record("number element")
+                return
+            }
             #expect(last == 3.25)
             #expect(view.attribute(2) == nil)
             #expect(view.attribute(100) == nil)

@@ -34,7 +34,8 @@ struct JSONParserTests {
 
     @Test func writerEscapesAndRoundTrips() throws {
         let v = JSONValue.object([
-            ("s", .string("quote \" backslash \\ newline \n tab \t bell \u{07}")), ("n", .number(20)), ("f", .number(1.5)),
+            ("s", .string("quote \" backslash \\ newline \n tab \t bell \u{07}")), ("n", .number(20)),
+            ("f", .number(1.5)),
             ("l", .array([.bool(false), .null])),
         ])
         let text = v.jsonText

@@ -28,11 +28,14 @@ final class RunningServer {
         var options = DataStore.Options()
         options.mapSize = 256 << 20
         let store = try DataStore(path: directory, options: options)
-        let sources = try BundleSources.load(templates: repositoryRoot + "/Templates", mappings: repositoryRoot + "/Mappings")
+        let sources = try BundleSources.load(
+            templates: repositoryRoot + "/Templates", mappings: repositoryRoot + "/Mappings")
         let bundle = try BundleCompiler.compile(sources)
         try store.publish(bundle)
         var lines = RunningServer.profiles(count: users).makeIterator()
-        let summary = try ProfileImporter(store: store, bundle: bundle).run(lines: { lines.next().map { Array($0.utf8) } })
+        let summary = try ProfileImporter(store: store, bundle: bundle).run(lines: {
+            lines.next().map { Array($0.utf8) }
+        })
         precondition(summary.rejected.isEmpty, "fixture profiles rejected: \(summary.rejected)")
 
         var configuration = DecisionServerConfiguration()
@@ -43,14 +46,18 @@ final class RunningServer {
         configuration.revisionPollInterval = .milliseconds(100)
         var logger = Logger(label: "server-test")
         logger.logLevel = .warning
-        let server = DecisionServer(store: store, configuration: configuration, logger: logger, registry: PrometheusCollectorRegistry())
+        let server = DecisionServer(
+            store: store, configuration: configuration, logger: logger, registry: PrometheusCollectorRegistry())
         let group = ServiceGroup(services: [server], logger: logger)
         let task = Task { try await group.run() }
         let port = try await server.port()
         return RunningServer(store: store, directory: directory, group: group, task: task, port: port, bundle: bundle)
     }
 
-    init(store: DataStore, directory: String, group: ServiceGroup, task: Task<Void, any Error>, port: Int, bundle: CompiledBundle) {
+    init(
+        store: DataStore, directory: String, group: ServiceGroup, task: Task<Void, any Error>, port: Int,
+        bundle: CompiledBundle
+    ) {
         self.store = store
         self.directory = directory
         self.group = group
@@ -67,7 +74,8 @@ final class RunningServer {
             case 0: attrs = #""sessions_total":1"#
             case 1: attrs = #""sessions_total":5,"orders":0"#
             case 2: attrs = #""sessions_total":9,"high_margin_views_7d":6,"recommended_category":"knitwear""#
-            case 3: attrs = #""sessions_total":4,"cart_items":\#(i % 4 + 1),"cart_value":\#(20 + i),"cart_age_hours":30"#
+            case 3:
+                attrs = #""sessions_total":4,"cart_items":\#(i % 4 + 1),"cart_value":\#(20 + i),"cart_age_hours":30"#
             case 4: attrs = #""orders":\#(5 + i % 9),"ltv":\#(600 + i),"loyalty_tier":"gold""#
             default: attrs = #""orders":2,"days_since_purchase":120"#
             }
@@ -83,7 +91,8 @@ final class RunningServer {
         var choices: [SlotChoice] = []
         try ProfileReader(store: store).withSnapshot { snap in
             engine.decide(
-                DecisionRequest(user: user, slots: slots), profile: try snap.profile(user), into: &out, scratch: &scratch,
+                DecisionRequest(user: user, slots: slots), profile: try snap.profile(user), into: &out,
+                scratch: &scratch,
                 choices: &choices)
         }
         return String(decoding: out, as: UTF8.self) + "\n"
@@ -99,7 +108,8 @@ final class RunningServer {
 }
 
 /// Runs `body` against a fresh server, then shuts it down gracefully (also when `body` fails).
-func withServer(users: Int = 120, maxBodySize: Int = 1 << 20, _ body: (RunningServer) async throws -> Void) async throws {
+func withServer(users: Int = 120, maxBodySize: Int = 1 << 20, _ body: (RunningServer) async throws -> Void) async throws
+{
     let server = try await RunningServer.start(users: users, maxBodySize: maxBodySize)
     do {
         try await body(server)
@@ -118,7 +128,7 @@ func client(_ arguments: String...) async throws -> TransportHarness.Output {
 @Suite("Decision server over real HTTP/2 and HTTP/1.1", .serialized)
 struct DecisionServerTests {
     @Test func decideOverHTTP2MatchesTheEngineExactly() async throws {
-        try await withServer() { server in
+        try await withServer { server in
             let out = try await client(
                 "curl", "-sS", "--http2-prior-knowledge", "-w", "\n%{http_version} %{http_code}",
                 "\(server.base)/v1/decide?user=u4&slots=home.hero,cart.banner")
@@ -130,7 +140,7 @@ struct DecisionServerTests {
     }
 
     @Test func postDecideWithContextAndExplainOverHTTP1() async throws {
-        try await withServer() { server in
+        try await withServer { server in
             let out = try await client(
                 "curl", "-sS", "-w", "\n%{http_version} %{http_code}", "-H", "content-type: application/json", "-d",
                 #"{"user":"nobody","slots":["email.header"],"context":{"device":"mobile"},"explain":true}"#,
@@ -144,7 +154,7 @@ struct DecisionServerTests {
     }
 
     @Test func slotFragmentIsTheRenderedBlockAlone() async throws {
-        try await withServer() { server in
+        try await withServer { server in
             let out = try await client(
                 "curl", "-sS", "--http2-prior-knowledge", "-D", "-", "\(server.base)/v1/slots/cart.banner?user=u3")
             #expect(out.stdout.contains("content-type: text/html; charset=utf-8"))
@@ -161,7 +171,8 @@ struct DecisionServerTests {
     ])
     func badRequestsGetClearErrors(path: String, status: String, fragment: String) async throws {
         try await withServer(users: 6) { server in
-            let out = try await client("curl", "-sS", "--http2-prior-knowledge", "-w", "\n%{http_code}", server.base + path)
+            let out = try await client(
+                "curl", "-sS", "--http2-prior-knowledge", "-w", "\n%{http_code}", server.base + path)
             #expect(out.stdout.hasSuffix("\n" + status), "\(path): \(out.stdout)")
             #expect(out.stdout.contains(fragment), "\(path): \(out.stdout)")
         }
@@ -169,10 +180,13 @@ struct DecisionServerTests {
 
     @Test func invalidJSONBodyNamesLineAndColumnAndWrongMethodIs405() async throws {
         try await withServer(users: 6) { server in
-            let bad = try await client("curl", "-sS", "-w", "\n%{http_code}", "-d", "{\n \"user\": \"u1\",\n \"slots\": [,]\n}", "\(server.base)/v1/decide")
+            let bad = try await client(
+                "curl", "-sS", "-w", "\n%{http_code}", "-d", "{\n \"user\": \"u1\",\n \"slots\": [,]\n}",
+                "\(server.base)/v1/decide")
             #expect(bad.stdout.contains("at 3:12"), "\(bad.stdout)")
             #expect(bad.stdout.hasSuffix("\n400"))
-            let unknown = try await client("curl", "-sS", "-d", #"{"user":"u1","slots":["home.hero"],"colour":1}"#, "\(server.base)/v1/decide")
+            let unknown = try await client(
+                "curl", "-sS", "-d", #"{"user":"u1","slots":["home.hero"],"colour":1}"#, "\(server.base)/v1/decide")
             #expect(unknown.stdout.contains(#""field":"colour""#))
             let method = try await client("curl", "-sS", "-X", "PUT", "-D", "-", "\(server.base)/v1/decide")
             #expect(method.stdout.contains("405"))
@@ -183,7 +197,9 @@ struct DecisionServerTests {
     @Test func oversizedBodyIs413() async throws {
         try await withServer(users: 6, maxBodySize: 4096) { server in
             let file = try TransportHarness.payloadFile(count: 20_000)
-            let out = try await client("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--data-binary", "@\(file)", "\(server.base)/v1/decide")
+            let out = try await client(
+                "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--data-binary", "@\(file)",
+                "\(server.base)/v1/decide")
             #expect(out.stdout == "413")
         }
     }
@@ -224,7 +240,8 @@ struct DecisionServerTests {
     @Test func h2loadSeesOnly2xx() async throws {
         try await withServer(users: 50) { server in
             let out = try await client(
-                "h2load", "-n", "2000", "-c", "2", "-m", "50", "\(server.base)/v1/decide?user=u7&slots=home.hero,home.recommendations")
+                "h2load", "-n", "2000", "-c", "2", "-m", "50",
+                "\(server.base)/v1/decide?user=u7&slots=home.hero,home.recommendations")
             #expect(TransportHarness.h2loadSuccesses(out.stdout) == 2000, "\(out.stdout)")
         }
     }
@@ -232,8 +249,11 @@ struct DecisionServerTests {
     @Test func healthReadinessAndMetrics() async throws {
         try await withServer(users: 6) { server in
             #expect(try await client("curl", "-sS", "\(server.base)/healthz").stdout == "ok\n")
-            #expect(try await client("curl", "-sS", "--http2-prior-knowledge", "\(server.base)/readyz").stdout == "ready: revision 1\n")
-            _ = try await client("curl", "-sS", "--http2-prior-knowledge", "\(server.base)/v1/decide?user=u4&slots=home.hero")
+            #expect(
+                try await client("curl", "-sS", "--http2-prior-knowledge", "\(server.base)/readyz").stdout
+                    == "ready: revision 1\n")
+            _ = try await client(
+                "curl", "-sS", "--http2-prior-knowledge", "\(server.base)/v1/decide?user=u4&slots=home.hero")
             let metrics = try await client("curl", "-sS", "\(server.base)/metrics").stdout
             #expect(metrics.contains(#"tessera_http_requests_total{route="/v1/decide",status="200"} 1"#))
             #expect(metrics.contains(#"tessera_decisions_total{slot="home.hero",outcome="vip"} 1"#))
@@ -244,12 +264,15 @@ struct DecisionServerTests {
 
     @Test func aNewlyPublishedRevisionIsServedWithoutRestart() async throws {
         try await withServer(users: 6) { server in
-            var sources = try BundleSources.load(templates: repositoryRoot + "/Templates", mappings: repositoryRoot + "/Mappings")
+            var sources = try BundleSources.load(
+                templates: repositoryRoot + "/Templates", mappings: repositoryRoot + "/Mappings")
             sources.templates["cart/default"] = "<div class=\"banner\">Winter sale: free returns for 60 days.</div>"
             try server.store.publish(try BundleCompiler.compile(sources, previous: server.bundle))
             var body = ""
             for _ in 0..<50 {
-                body = try await client("curl", "-sS", "--http2-prior-knowledge", "\(server.base)/v1/decide?user=u1&slots=cart.banner").stdout
+                body = try await client(
+                    "curl", "-sS", "--http2-prior-knowledge", "\(server.base)/v1/decide?user=u1&slots=cart.banner"
+                ).stdout
                 if body.contains(#""revision":2"#) { break }
                 try await Task.sleep(for: .milliseconds(100))
             }

@@ -23,7 +23,9 @@ final class TransportEchoHandler: HTTPRequestHandler {
     func handle(_ request: HTTPRequest) -> HTTPHandlerResult {
         switch request.path {
         case "/fixed":
-            return .immediate(HTTPResponse(status: 200, headers: [("content-type", "text/plain")], body: ByteBuffer(string: Self.fixedBody)))
+            return .immediate(
+                HTTPResponse(
+                    status: 200, headers: [("content-type", "text/plain")], body: ByteBuffer(string: Self.fixedBody)))
         case "/slow":
             let response = HTTPResponse(status: 200, body: ByteBuffer(string: "slow done\n"))
             return .deferred(eventLoop.scheduleTask(in: slowDelay) { response }.futureResult)
@@ -44,7 +46,9 @@ final class TransportEchoHandler: HTTPRequestHandler {
 /// Starts servers and runs client processes for the transport tests.
 enum TransportHarness {
     /// A started server on 127.0.0.1 with an ephemeral port, two loops, `TransportEchoHandler`s.
-    static func startServer(_ adjust: (inout HTTPServerConfiguration) -> Void = { _ in }) async throws -> (HTTPServer, Int) {
+    static func startServer(_ adjust: (inout HTTPServerConfiguration) -> Void = { _ in }) async throws -> (
+        HTTPServer, Int
+    ) {
         var configuration = HTTPServerConfiguration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
@@ -73,7 +77,8 @@ enum TransportHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("transport-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let outURL = directory.appendingPathComponent("out"), errURL = directory.appendingPathComponent("err")
+        let outURL = directory.appendingPathComponent("out")
+        let errURL = directory.appendingPathComponent("err")
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let process = Process()

@@ -18,7 +18,8 @@ struct TransportTests {
         #expect(get.stdout.hasSuffix("2 200"))
 
         let post = try await TransportHarness.run([
-            "curl", "-sS", "--http2-prior-knowledge", "--data-binary", "hello body", "-w", "\n%{http_version} %{http_code}",
+            "curl", "-sS", "--http2-prior-knowledge", "--data-binary", "hello body", "-w",
+            "\n%{http_version} %{http_code}",
             "http://127.0.0.1:\(port)/submit",
         ])
         #expect(post.status == 0, "\(post.stderr)")
@@ -58,7 +59,9 @@ struct TransportTests {
     @Test("h2load -n 1000 -c 4 -m 100: every response is 2xx")
     func h2loadMany() async throws {
         let (server, port) = try await TransportHarness.startServer()
-        let out = try await TransportHarness.run(["h2load", "-n", "1000", "-c", "4", "-m", "100", "http://127.0.0.1:\(port)/fixed"])
+        let out = try await TransportHarness.run([
+            "h2load", "-n", "1000", "-c", "4", "-m", "100", "http://127.0.0.1:\(port)/fixed",
+        ])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(TransportHarness.h2loadSuccesses(out.stdout) == 1000, "\(out.stdout)")
         try await server.shutdownGracefully()
@@ -67,7 +70,9 @@ struct TransportTests {
     @Test("100 concurrent streams on one connection")
     func hundredStreams() async throws {
         let (server, port) = try await TransportHarness.startServer()
-        let out = try await TransportHarness.run(["h2load", "-n", "100", "-c", "1", "-m", "100", "http://127.0.0.1:\(port)/fixed"])
+        let out = try await TransportHarness.run([
+            "h2load", "-n", "100", "-c", "1", "-m", "100", "http://127.0.0.1:\(port)/fixed",
+        ])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(TransportHarness.h2loadSuccesses(out.stdout) == 100, "\(out.stdout)")
         try await server.shutdownGracefully()
@@ -107,7 +112,8 @@ struct TransportTests {
         #expect(load.stdout.contains("status codes: 0 2xx, 0 3xx, 3 4xx, 0 5xx"), "\(load.stdout)")
         #expect(load.stdout.contains("3 done, 0 succeeded, 3 failed, 0 errored"), "\(load.stdout)")  // h2load counts 4xx as failed
         let h1 = try await TransportHarness.run([
-            "curl", "-sS", "--data-binary", "@\(file)", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/upload",
+            "curl", "-sS", "--data-binary", "@\(file)", "-o", "/dev/null", "-w", "%{http_code}",
+            "http://127.0.0.1:\(port)/upload",
         ])
         #expect(h1.stdout == "413", "\(h1.stderr)")
         try await server.shutdownGracefully()
@@ -135,12 +141,16 @@ struct TransportTests {
         async let h2 = TransportHarness.run([
             "curl", "-sS", "--http2-prior-knowledge", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)/slow",
         ])
-        async let h1 = TransportHarness.run(["curl", "-sS", "-i", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)/slow"])
+        async let h1 = TransportHarness.run([
+            "curl", "-sS", "-i", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)/slow",
+        ])
         try await Task.sleep(for: .milliseconds(400))  // both requests are now waiting on the deferred response
         let started = ContinuousClock.now
         async let shutdown: Void = server.shutdownGracefully()
         try await Task.sleep(for: .milliseconds(100))
-        let late = try await TransportHarness.run(["curl", "-sS", "--http2-prior-knowledge", "http://127.0.0.1:\(port)/fixed"])
+        let late = try await TransportHarness.run([
+            "curl", "-sS", "--http2-prior-knowledge", "http://127.0.0.1:\(port)/fixed",
+        ])
         #expect(late.status == 7, "new connections must be refused: \(late.stderr)")
         let (h2Out, h1Out) = try await (h2, h1)
         #expect(h2Out.stdout == "slow done\n\n200", "\(h2Out.stderr)")
@@ -159,10 +169,14 @@ struct TransportTests {
         ])
         #expect(garbage.status == 0)
         let bad1 = try await TransportHarness.run([
-            "bash", "-c", "printf 'NOT HTTP AT ALL\\r\\n\\r\\n' | curl -sS --max-time 5 telnet://127.0.0.1:\(port) | head -1",
+            "bash", "-c",
+            "printf 'NOT HTTP AT ALL\\r\\n\\r\\n' | curl -sS --max-time 5 telnet://127.0.0.1:\(port) | head -1",
         ])
         #expect(bad1.stdout.hasPrefix("HTTP/1.1 400"), "\(bad1.stdout) \(bad1.stderr)")
-        let after = try await TransportHarness.run(["curl", "-sS", "--http2-prior-knowledge", "-w", "%{http_code}", "-o", "/dev/null", "http://127.0.0.1:\(port)/fixed"])
+        let after = try await TransportHarness.run([
+            "curl", "-sS", "--http2-prior-knowledge", "-w", "%{http_code}", "-o", "/dev/null",
+            "http://127.0.0.1:\(port)/fixed",
+        ])
         #expect(after.stdout == "200")
         try await server.shutdownGracefully()
     }

@@ -55,7 +55,8 @@ struct BucketingCorpusTests {
     func inNamespace(_ item: CorpusItem) {
         let namespace = item.fields[2].items
         let range = VariationRange(namespace[1].doubleValue!, namespace[2].doubleValue!)
-        let result = Bucketing.inNamespace(hashValue: item.fields[1].stringValue, id: namespace[0].stringValue, range: range)
+        let result = Bucketing.inNamespace(
+            hashValue: item.fields[1].stringValue, id: namespace[0].stringValue, range: range)
         #expect(result == item.fields[3].boolean)
     }
 

@@ -21,8 +21,9 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
 struct CompileErrorTests {
     static let cases: [ErrorCase] = [
         .init(#"{"age": {"$gtee": 5}}"#, "unknown operator '$gtee'", [.key("age"), .key("$gtee")]),
-        .init(#"{"$or": [{"a": 1}, {"b": {"$regex": "[a-"}}]}"#, "invalid regex '[a-': ",
-              [.key("$or"), .index(1), .key("b"), .key("$regex")]),
+        .init(
+            #"{"$or": [{"a": 1}, {"b": {"$regex": "[a-"}}]}"#, "invalid regex '[a-': ",
+            [.key("$or"), .index(1), .key("b"), .key("$regex")]),
         .init(#"{"a": {"$in": "x"}}"#, "'$in' needs an array", [.key("a"), .key("$in")]),
         .init(#"{"a": {"$in": [1, [2]]}}"#, "'$in' members must be", [.key("a"), .key("$in"), .index(1)]),
         .init(#"{"a": {"$nin": {"x": 1}}}"#, "'$nin' needs an array", [.key("a"), .key("$nin")]),
@@ -31,24 +32,30 @@ struct CompileErrorTests {
         .init(#"{"a": {"$size": {}}}"#, "'$size' needs a number", [.key("a"), .key("$size")]),
         .init(#"{"a": {"$size": {"$gtx": 1}}}"#, "unknown operator '$gtx'", [.key("a"), .key("$size"), .key("$gtx")]),
         .init(#"{"a": {"$elemMatch": 3}}"#, "'$elemMatch' needs", [.key("a"), .key("$elemMatch")]),
-        .init(#"{"a": {"$elemMatch": {"b": {"$bad": 1}}}}"#, "unknown operator '$bad'",
-              [.key("a"), .key("$elemMatch"), .key("b"), .key("$bad")]),
+        .init(
+            #"{"a": {"$elemMatch": {"b": {"$bad": 1}}}}"#, "unknown operator '$bad'",
+            [.key("a"), .key("$elemMatch"), .key("b"), .key("$bad")]),
         // GrowthBook treats `$or` inside an operator object as an unknown operator too.
-        .init(#"{"a": {"$elemMatch": {"$or": [{"b": 1}]}}}"#, "unknown operator '$or'",
-              [.key("a"), .key("$elemMatch"), .key("$or")]),
+        .init(
+            #"{"a": {"$elemMatch": {"$or": [{"b": 1}]}}}"#, "unknown operator '$or'",
+            [.key("a"), .key("$elemMatch"), .key("$or")]),
         .init(#"{"a": {"$regex": 5}}"#, "'$regex' needs a string", [.key("a"), .key("$regex")]),
         .init(#"{"a": {"$type": "bool"}}"#, "'$type' needs one of", [.key("a"), .key("$type")]),
         .init(#"{"a": {"$exists": "yes"}}"#, "'$exists' needs true or false", [.key("a"), .key("$exists")]),
         .init(#"{"a": {"$eq": [1]}}"#, "'$eq' needs a string", [.key("a"), .key("$eq")]),
         .init(#"{"a": {"$gt": {"x": 1}}}"#, "'$gt' needs a number or a string", [.key("a"), .key("$gt")]),
         .init(#"{"a": {"$vgt": true}}"#, "'$vgt' needs a version string", [.key("a"), .key("$vgt")]),
-        .init(#"{"a": {"$gt": 1, "b": 2}}"#, "an operator object cannot also have the plain key 'b'", [.key("a"), .key("b")]),
+        .init(
+            #"{"a": {"$gt": 1, "b": 2}}"#, "an operator object cannot also have the plain key 'b'",
+            [.key("a"), .key("b")]),
         .init(#"{"$and": {"a": 1}}"#, "'$and' needs an array of conditions", [.key("$and")]),
         .init(#"{"$or": [1]}"#, "a condition must be an object", [.key("$or"), .index(0)]),
         .init(#"{"$not": [{"a": 1}]}"#, "a condition must be an object", [.key("$not")]),
         .init(#"[{"a": 1}]"#, "a condition must be an object", []),
         .init(#"{"a": {"$not": {"$in": 1}}}"#, "'$in' needs an array", [.key("a"), .key("$not"), .key("$in")]),
-        .init(#"{"a": {"$all": [{"$zz": 1}]}}"#, "unknown operator '$zz'", [.key("a"), .key("$all"), .index(0), .key("$zz")]),
+        .init(
+            #"{"a": {"$all": [{"$zz": 1}]}}"#, "unknown operator '$zz'",
+            [.key("a"), .key("$all"), .index(0), .key("$zz")]),
     ]
 
     @Test(arguments: cases)

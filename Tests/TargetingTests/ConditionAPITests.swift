@@ -16,7 +16,8 @@ struct BindingScope: ConditionScope {
 struct ConditionAPITests {
     @Test func bindsEachDistinctTopLevelPathOnce() throws {
         var seen: [FieldPath] = []
-        let source = Corpus.json(#"""
+        let source = Corpus.json(
+            #"""
             {"attributes.ltv": {"$gt": 10}, "$or": [{"context.device": "ios"}, {"attributes.ltv": {"$lt": 0}}],
              "attributes.tags": {"$elemMatch": {"name": "vip", "since.year": {"$lt": 2020}}}}
             """#)
@@ -42,7 +43,8 @@ struct ConditionAPITests {
     }
 
     @Test func roundTripsThroughCodable() throws {
-        let source = Corpus.json(#"""
+        let source = Corpus.json(
+            #"""
             {"name": {"$regex": "^a.c$"}, "tags": {"$in": ["x", "y", 3, true, null]},
              "v": {"$vgte": "1.2.0"}, "items": {"$elemMatch": {"k": {"a": [1, {"2": 3}]}}},
              "n": {"$size": {"$gt": 1}}, "$nor": [{"z": "1"}]}
@@ -52,7 +54,8 @@ struct ConditionAPITests {
         let decoded = try JSONDecoder().decode(Condition.self, from: data)
         #expect(decoded.referencedPaths == condition.referencedPaths)
         #expect(decoded.bindings == condition.bindings)
-        let pass = Corpus.json(#"""
+        let pass = Corpus.json(
+            #"""
             {"name": "abc", "tags": ["q", "y"], "v": "1.10.0", "items": [{"k": {"a": [1, {"2": 3}]}}], "n": [1, 2]}
             """#)
         let fail = Corpus.json(#"{"name": "abd", "tags": ["q"], "v": "1.1.0", "items": [], "n": [1]}"#)

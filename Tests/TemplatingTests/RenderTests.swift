@@ -21,7 +21,9 @@ struct RenderTests {
             "partials/cta": "<a href=\"{{url}}\">{{label}}</a>",
         ]
         let data = try json(#"{"title":"Hi & welcome","url":"/x?a=1&b=2","label":"<Go>"}"#)
-        #expect(try render(sources, "hero/vip", data) == "<h1>Hi &amp; welcome</h1>\n<a href=\"/x?a=1&amp;b=2\">&lt;Go&gt;</a>")
+        #expect(
+            try render(sources, "hero/vip", data)
+                == "<h1>Hi &amp; welcome</h1>\n<a href=\"/x?a=1&amp;b=2\">&lt;Go&gt;</a>")
     }
 
     @Test func renderAppendsToExistingBuffer() throws {
@@ -50,11 +52,15 @@ struct RenderTests {
 
     @Test func rootLevelImplicitIterator() throws {
         // Spec v1.3 sections "Implicit Iterator - Root-level" (missing from the stored copy of sections.json).
-        #expect(try render(["t": "\"{{#.}}({{value}}){{/.}}\""], "t", try json(#"[{"value":"a"},{"value":"b"}]"#)) == "\"(a)(b)\"")
+        #expect(
+            try render(["t": "\"{{#.}}({{value}}){{/.}}\""], "t", try json(#"[{"value":"a"},{"value":"b"}]"#))
+                == "\"(a)(b)\"")
     }
 
     @Test func invertedNullIsFalsey() throws {
-        #expect(try render(["t": "\"{{^null}}This should be rendered.{{/null}}\""], "t", try json(#"{"null":null}"#)) == "\"This should be rendered.\"")
+        #expect(
+            try render(["t": "\"{{^null}}This should be rendered.{{/null}}\""], "t", try json(#"{"null":null}"#))
+                == "\"This should be rendered.\"")
     }
 
     @Test func nestedStandalonePartialsAccumulateIndentation() throws {
@@ -123,7 +129,7 @@ struct RenderTests {
             "items": .list([
                 .object(["name": .text("a&b"), "price": .text("1")]),
                 .object(["name": .text("c"), "price": .text("2"), "last": .flag(true)]),
-            ]),
+            ])
         ])
         #expect(String(decoding: library.render(handle, root: root), as: UTF8.self) == "a&amp;b:1, c:2")
     }

@@ -59,6 +59,8 @@ enum SpecCorpus {
     }
 
     private static func broken(_ file: String, _ why: String) -> SpecCase {
-        SpecCase(file: file, name: "LOAD FAILURE: \(why)", template: "", partials: [:], data: .null, expected: "<unreachable>")
+        SpecCase(
+            file: file, name: "LOAD FAILURE: \(why)", template: "", partials: [:], data: .null,
+            expected: "<unreachable>")
     }
 }

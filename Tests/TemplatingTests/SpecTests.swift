@@ -20,7 +20,8 @@ struct SpecTests {
         } catch {
             // Tessera makes a missing partial a compile error; the spec ("Failed Lookup") wants the
             // empty string, which is what the lenient policy renders.
-            #expect(error.errors.allSatisfy { $0.message.hasPrefix("partial '") }, "\(spec.file): \(spec.name): \(error)")
+            #expect(
+                error.errors.allSatisfy { $0.message.hasPrefix("partial '") }, "\(spec.file): \(spec.name): \(error)")
             library = try TemplateLibrary.compile(sources, missingPartials: .renderNothing)
         }
         let handle = try #require(library.template(SpecCorpus.mainID))

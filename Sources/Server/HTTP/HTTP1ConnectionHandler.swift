@@ -53,7 +53,8 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, ManagedConnection {
         case .none:
             break
         case .sendContinue:
-            context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+            context.write(
+                Self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
             needsFlush = true
         case .dispatch(let index, let request):
             dispatch(request, index: index)
@@ -91,7 +92,9 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, ManagedConnection {
         // A parse error: answer it (in order) and close; anything else: just close.
         if let parseError = error as? HTTPParserError, let index = state.failParsing() {
             let status = parseError == .headerOverflow ? 431 : 400
-            complete(index: index, response: .plain(status, status == 431 ? "request header fields too large" : "bad request"))
+            complete(
+                index: index,
+                response: .plain(status, status == 431 ? "request header fields too large" : "bad request"))
             flushIfNeeded()
         } else {
             close()
@@ -131,7 +134,9 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, ManagedConnection {
             if ready.closeAfter {
                 flow.isClosed = true
                 needsFlush = false
-                context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                    context.close(promise: nil)
+                }
                 return
             }
             context.write(Self.wrapOutboundOut(.end(nil)), promise: nil)
@@ -158,7 +163,8 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, ManagedConnection {
             headers.replaceOrAdd(name: "connection", value: "keep-alive")
         }
         let status = (100...999).contains(response.status) ? response.status : 500
-        let head = HTTPResponseHead(version: ready.version, status: HTTPResponseStatus(statusCode: status), headers: headers)
+        let head = HTTPResponseHead(
+            version: ready.version, status: HTTPResponseStatus(statusCode: status), headers: headers)
         context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
         if response.body.readableBytes > 0 {
             context.write(Self.wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)

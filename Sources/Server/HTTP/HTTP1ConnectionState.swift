@@ -96,7 +96,9 @@ struct HTTP1ConnectionState {
             reading = .body(index: index, head: head, headers: headers, body: ByteBuffer())
             return expectsContinue ? .sendContinue : .none
         case (.body(let chunk), .body(let index, let head, let headers, var body)):
-            if body.readableBytes + chunk.readableBytes > limits.maxBodySize { return reject(index, 413, "request body too large") }
+            if body.readableBytes + chunk.readableBytes > limits.maxBodySize {
+                return reject(index, 413, "request body too large")
+            }
             reading = .discarding  // drops the enum's reference so `body` appends in place
             if body.readableBytes == 0 {
                 body = chunk
@@ -108,7 +110,9 @@ struct HTTP1ConnectionState {
             return .none
         case (.end, .body(let index, let head, let headers, let body)):
             reading = .idle
-            return .dispatch(index: index, request: HTTPRequest(method: head.method.rawValue, target: head.uri, headers: headers, body: body))
+            return .dispatch(
+                index: index,
+                request: HTTPRequest(method: head.method.rawValue, target: head.uri, headers: headers, body: body))
         default:
             return .none  // discarding, or parts out of order (the decoder never sends those)
         }

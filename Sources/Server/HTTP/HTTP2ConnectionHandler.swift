@@ -70,7 +70,9 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler, ServerSessionDelegate,
             try bytes.withUnsafeReadableBytes { raw throws(NGHTTP2Error) in try session.receive(raw) }
         } catch {
             isReceiving = false
-            loop.logger.debug("http2.receive_failed", metadata: ["error": "\(error)", "http2.remote": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
+            loop.logger.debug(
+                "http2.receive_failed",
+                metadata: ["error": "\(error)", "http2.remote": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
             flushSession()
             close()
         }
@@ -188,7 +190,8 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler, ServerSessionDelegate,
     func serverSession(_ session: ServerSession, didCloseStream streamID: Int32, errorCode: UInt32) {
         requests.removeValue(forKey: streamID)
         if errorCode != HTTP2ErrorCode.noError {
-            loop.logger.debug("http2.stream_reset", metadata: ["http2.stream_id": "\(streamID)", "http2.error_code": "\(errorCode)"])
+            loop.logger.debug(
+                "http2.stream_reset", metadata: ["http2.stream_id": "\(streamID)", "http2.error_code": "\(errorCode)"])
         }
     }
 
@@ -200,7 +203,8 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler, ServerSessionDelegate,
 
     /// Answers a request from the transport itself and ignores the rest of its stream.
     private func reject(_ request: inout HTTP2StreamRequest, streamID: Int32, status: Int, _ reason: String) {
-        loop.logger.debug("http2.request_rejected", metadata: ["http2.stream_id": "\(streamID)", "http.status": "\(status)"])
+        loop.logger.debug(
+            "http2.request_rejected", metadata: ["http2.stream_id": "\(streamID)", "http.status": "\(status)"])
         request.isRejected = true
         request.body = ByteBuffer()
         submit(.plain(status, reason), streamID: streamID, resetAfterSending: true)
@@ -219,7 +223,8 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler, ServerSessionDelegate,
                 switch result {
                 case .success(let response): self.submit(response, streamID: streamID)
                 case .failure(let error):
-                    self.loop.logger.debug("http2.handler_failed", metadata: ["http2.stream_id": "\(streamID)", "error": "\(error)"])
+                    self.loop.logger.debug(
+                        "http2.handler_failed", metadata: ["http2.stream_id": "\(streamID)", "error": "\(error)"])
                     self.submit(.plain(500, "internal error"), streamID: streamID)
                 }
                 self.flushSession()
@@ -232,7 +237,8 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler, ServerSessionDelegate,
         guard let session else { return }
         do {
             try session.submitResponse(
-                streamID: streamID, status: response.status, headers: response.headers, body: ByteBufferBody(buffer: response.body),
+                streamID: streamID, status: response.status, headers: response.headers,
+                body: ByteBufferBody(buffer: response.body),
                 resetAfterSending: resetAfterSending)
         } catch {
             loop.logger.debug("http2.submit_failed", metadata: ["http2.stream_id": "\(streamID)", "error": "\(error)"])

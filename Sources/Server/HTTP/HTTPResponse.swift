@@ -20,6 +20,8 @@ public struct HTTPResponse: Sendable {
 
     /// A plain-text response the transport itself sends (413, 431, 500, ...).
     static func plain(_ status: Int, _ text: String) -> HTTPResponse {
-        HTTPResponse(status: status, headers: [("content-type", "text/plain; charset=utf-8")], body: ByteBuffer(string: text + "\n"))
+        HTTPResponse(
+            status: status, headers: [("content-type", "text/plain; charset=utf-8")],
+            body: ByteBuffer(string: text + "\n"))
     }
 }

@@ -35,9 +35,12 @@ public actor HTTPServer {
         self.group = group
         var loops: [ObjectIdentifier: NIOLoopBound<LoopContext>] = [:]
         for eventLoop in group.makeIterator() {
-            let configuration = self.configuration, logger = self.logger, factory = self.handlerFactory
+            let configuration = self.configuration
+            let logger = self.logger
+            let factory = self.handlerFactory
             loops[ObjectIdentifier(eventLoop)] = try await eventLoop.submit {
-                let context = LoopContext(handler: factory(eventLoop), configuration: configuration, logger: logger, eventLoop: eventLoop)
+                let context = LoopContext(
+                    handler: factory(eventLoop), configuration: configuration, logger: logger, eventLoop: eventLoop)
                 return NIOLoopBound(context, eventLoop: eventLoop)
             }.get()
         }
@@ -51,7 +54,9 @@ public actor HTTPServer {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelOption(
                 .writeBufferWaterMark,
-                value: .init(low: configuration.writeBufferHighWatermark / 2, high: configuration.writeBufferHighWatermark))
+                value: .init(
+                    low: configuration.writeBufferHighWatermark / 2, high: configuration.writeBufferHighWatermark)
+            )
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard let loop = table[ObjectIdentifier(channel.eventLoop)]?.value else {

@@ -18,7 +18,10 @@ final class LoopContext {
     private var drained: EventLoopPromise<Void>?
 
     /// A context for `eventLoop`.
-    init(handler: any HTTPRequestHandler, configuration: HTTPServerConfiguration, logger: Logger, eventLoop: any EventLoop) {
+    init(
+        handler: any HTTPRequestHandler, configuration: HTTPServerConfiguration, logger: Logger,
+        eventLoop: any EventLoop
+    ) {
         self.handler = handler
         self.configuration = configuration
         self.logger = logger

@@ -46,7 +46,8 @@ final class ProtocolDetector: ChannelInboundHandler, RemovableChannelHandler, Ma
         buffered = nil
         do {
             if matches {
-                try context.pipeline.syncOperations.addHandler(HTTP2ConnectionHandler(loop: loop), position: .after(self))
+                try context.pipeline.syncOperations.addHandler(
+                    HTTP2ConnectionHandler(loop: loop), position: .after(self))
             } else {
                 try HTTP1ConnectionHandler.install(on: context.pipeline, after: self, loop: loop)
             }

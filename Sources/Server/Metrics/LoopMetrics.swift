@@ -27,7 +27,9 @@ final class LoopMetrics {
     /// Records one slot decision.
     @inline(__always)
     func record(_ choice: SlotChoice) {
-        guard choice.slot >= 0, choice.slot < decisions.count, choice.outcome < decisions[choice.slot].count else { return }
+        guard choice.slot >= 0, choice.slot < decisions.count, choice.outcome < decisions[choice.slot].count else {
+            return
+        }
         decisions[choice.slot][choice.outcome] += 1
     }
 

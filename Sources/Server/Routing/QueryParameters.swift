@@ -33,7 +33,8 @@ struct QueryParameters {
             if c == UInt8(ascii: "+") {
                 out.append(0x20)
             } else if c == UInt8(ascii: "%"), let h1 = utf8.index(i, offsetBy: 1, limitedBy: utf8.endIndex),
-                h1 != utf8.endIndex, let h2 = utf8.index(h1, offsetBy: 1, limitedBy: utf8.endIndex), h2 != utf8.endIndex,
+                h1 != utf8.endIndex, let h2 = utf8.index(h1, offsetBy: 1, limitedBy: utf8.endIndex),
+                h2 != utf8.endIndex,
                 let a = hex(utf8[h1]), let b = hex(utf8[h2])
             {
                 out.append(a << 4 | b)

@@ -12,7 +12,9 @@ extension RequestRouter {
     /// `GET /v1/decide?user=u1&slots=a,b&device=mobile` and `POST /v1/decide` with a JSON body.
     func decide(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
         try requireMethod(request, "GET", "POST")
-        let decision = request.method == "GET" ? try Self.decisionFromQuery(request.query) : try Self.decisionFromBody(request.body)
+        let decision =
+            request.method == "GET"
+            ? try Self.decisionFromQuery(request.query) : try Self.decisionFromBody(request.body)
         let engine = try liveEngine()
         out.removeAll(keepingCapacity: true)
         choices.removeAll(keepingCapacity: true)
@@ -26,7 +28,8 @@ extension RequestRouter {
         }
         for c in choices { metrics.record(c) }
         out.append(0x0A)
-        return bytesResponse(contentType: "application/json", extraHeaders: [("x-tessera-revision", String(engine.revision))])
+        return bytesResponse(
+            contentType: "application/json", extraHeaders: [("x-tessera-revision", String(engine.revision))])
     }
 
     /// `GET /v1/slots/{slot}?user=u1&...`: the rendered block alone.
@@ -54,18 +57,22 @@ extension RequestRouter {
             throw APIError(status: 500, code: "storage_error", message: "reading the profile failed: \(error)")
         }
         guard let choice else {
-            var e = APIError(status: 404, code: "unknown_slot", message: "no slot '\(slotID)' in revision \(engine.revision)")
+            var e = APIError(
+                status: 404, code: "unknown_slot", message: "no slot '\(slotID)' in revision \(engine.revision)")
             e.field = "slot"
             throw e
         }
         metrics.record(choice)
-        return bytesResponse(contentType: "text/html; charset=utf-8", extraHeaders: [("x-tessera-revision", String(engine.revision))])
+        return bytesResponse(
+            contentType: "text/html; charset=utf-8", extraHeaders: [("x-tessera-revision", String(engine.revision))])
     }
 
     // MARK: - Request parsing
 
     static func user(_ value: String?) throws(APIError) -> String {
-        guard let value, !value.isEmpty else { throw APIError.badField("user", "'user' is required: the user id to decide for") }
+        guard let value, !value.isEmpty else {
+            throw APIError.badField("user", "'user' is required: the user id to decide for")
+        }
         guard value.utf8.count <= maxUserLength else {
             throw APIError.badField("user", "'user' is longer than \(maxUserLength) bytes")
         }
@@ -101,7 +108,8 @@ extension RequestRouter {
             json = try body.withUnsafeReadableBytes { (raw) throws(JSONParseError) in try JSONValue.parse(raw) }
         } catch {
             throw APIError(
-                status: 400, code: "invalid_json", message: "request body is not valid JSON at \(error.line):\(error.column): \(error.message)")
+                status: 400, code: "invalid_json",
+                message: "request body is not valid JSON at \(error.line):\(error.column): \(error.message)")
         }
         guard case .object(let members) = json else { throw APIError.badField("(body)", "expected a JSON object") }
         var user: String?
@@ -114,23 +122,32 @@ extension RequestRouter {
                 guard case .string(let s) = value else { throw APIError.badField("user", "'user' must be a string") }
                 user = s
             case "slots":
-                guard case .array(let items) = value else { throw APIError.badField("slots", "'slots' must be an array of slot ids") }
+                guard case .array(let items) = value else {
+                    throw APIError.badField("slots", "'slots' must be an array of slot ids")
+                }
                 var list: [String] = []
                 for (i, item) in items.enumerated() {
-                    guard case .string(let s) = item else { throw APIError.badField("slots[\(i)]", "slot ids must be strings") }
+                    guard case .string(let s) = item else {
+                        throw APIError.badField("slots[\(i)]", "slot ids must be strings")
+                    }
                     list.append(s)
                 }
                 slots = list
             case "context":
-                guard case .object(let c) = value else { throw APIError.badField("context", "'context' must be an object") }
+                guard case .object(let c) = value else {
+                    throw APIError.badField("context", "'context' must be an object")
+                }
                 context.values = c
             case "explain":
-                guard case .bool(let b) = value else { throw APIError.badField("explain", "'explain' must be true or false") }
+                guard case .bool(let b) = value else {
+                    throw APIError.badField("explain", "'explain' must be true or false")
+                }
                 explain = b
             default:
                 throw APIError.badField(key, "unknown field '\(key)' (expected user, slots, context, explain)")
             }
         }
-        return DecisionRequest(user: try Self.user(user), slots: try Self.slots(slots ?? []), context: context, explain: explain)
+        return DecisionRequest(
+            user: try Self.user(user), slots: try Self.slots(slots ?? []), context: context, explain: explain)
     }
 }

@@ -1,5 +1,5 @@
-import Prometheus
 import NIOCore
+import Prometheus
 
 extension RequestRouter {
     /// `GET /metrics`: every loop's counters, gathered on their own loops, plus process gauges.

@@ -84,7 +84,8 @@ final class RequestRouter: HTTPRequestHandler {
         guard allowed.contains(request.method) else {
             var e = APIError(
                 status: 405, code: "method_not_allowed",
-                message: "\(request.method) is not allowed on \(request.path); use \(allowed.joined(separator: " or "))")
+                message: "\(request.method) is not allowed on \(request.path); use \(allowed.joined(separator: " or "))"
+            )
             e.headers = [("allow", allowed.joined(separator: ", "))]
             throw e
         }

@@ -27,7 +27,10 @@ public final class DecisionServer: Service, Sendable {
     private let started = NIOLockedValueBox<[CheckedContinuation<Int, any Error>]>([])
 
     /// A server over `store`. `registry` receives process gauges and is exposed on `/metrics`.
-    public init(store: DataStore, configuration: DecisionServerConfiguration, logger: Logger, registry: PrometheusCollectorRegistry) {
+    public init(
+        store: DataStore, configuration: DecisionServerConfiguration, logger: Logger,
+        registry: PrometheusCollectorRegistry
+    ) {
         self.configuration = configuration
         self.state = ServerState(store: store, registry: registry, logger: logger)
     }
@@ -47,7 +50,8 @@ public final class DecisionServer: Service, Sendable {
 
     public func run() async throws {
         let logger = state.logger
-        let revisionGauge = state.registry.makeGauge(name: "tessera_bundle_revision", help: "Bundle revision being served.")
+        let revisionGauge = state.registry.makeGauge(
+            name: "tessera_bundle_revision", help: "Bundle revision being served.")
         var engine: DecisionEngine? = nil
         if let (revision, bundle) = try state.store.currentBundle() {
             engine = try DecisionEngine(bundle: bundle, revision: revision)
@@ -71,10 +75,16 @@ public final class DecisionServer: Service, Sendable {
         }
         let port = try await server.start()
         boundPort.withLockedValue { $0 = port }
-        for c in started.withLockedValue({ s in defer { s = [] }; return s }) { c.resume(returning: port) }
+        for c in started.withLockedValue({ s in
+            defer { s = [] }
+            return s
+        }) { c.resume(returning: port) }
         logger.info(
-            "tessera listening", metadata: ["http.host": "\(configuration.http.host)", "http.port": "\(port)",
-                "bundle.revision": "\(initial?.revision ?? 0)", "server.event_loops": "\(threads)"])
+            "tessera listening",
+            metadata: [
+                "http.host": "\(configuration.http.host)", "http.port": "\(port)",
+                "bundle.revision": "\(initial?.revision ?? 0)", "server.event_loops": "\(threads)",
+            ])
 
         let interval = configuration.revisionPollInterval
         let watcher = Task {
@@ -82,14 +92,18 @@ public final class DecisionServer: Service, Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 do {
-                    guard let (revision, bundle) = try state.store.currentBundle(), revision != current else { continue }
+                    guard let (revision, bundle) = try state.store.currentBundle(), revision != current else {
+                        continue
+                    }
                     let next = try DecisionEngine(bundle: bundle, revision: revision)
                     for entry in state.routers { entry.loop.execute { entry.router.value.install(next) } }
                     current = revision
                     revisionGauge.set(Double(revision))
                     logger.info("serving new bundle revision", metadata: ["bundle.revision": "\(revision)"])
                 } catch {
-                    logger.error("could not load the published bundle; still serving the previous one", metadata: ["error": "\(error)"])
+                    logger.error(
+                        "could not load the published bundle; still serving the previous one",
+                        metadata: ["error": "\(error)"])
                 }
             }
         }

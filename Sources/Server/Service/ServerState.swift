@@ -23,7 +23,7 @@ final class ServerState: Sendable {
 
     /// Every loop's router (set once at start; read by `/metrics` and revision installs, never per decision).
     var routers: [(loop: any EventLoop, router: NIOLoopBound<RequestRouter>)] {
-        get { table.withLockedValue { $0 } }
+        table.withLockedValue { $0 }
     }
 
     func register(_ router: RequestRouter, on loop: any EventLoop) {
