@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C system libraries: only their wrapper modules import them.
@@ -52,11 +53,17 @@ let package = Package(
         // Storage: profiles, compiled bundles and metadata in one LMDB environment.
         .target(name: "Store", dependencies: ["LMDB", "Decision", "JSON"], swiftSettings: swiftSettings),
 
+        // Publishing: the one path by which content becomes a live revision (CLI compile, webhooks, rollback).
+        .target(
+            name: "Publishing", dependencies: ["BundleCompiler", "Decision", "Store", "JSON"], swiftSettings: swiftSettings
+        ),
+
         // The server: channel handlers, routes, services.
         .target(
             name: "Server",
             dependencies: [
-                "NGHTTP2", "Store", "Decision", "JSON",
+                "NGHTTP2", "Store", "Decision", "JSON", "Publishing", "BundleCompiler", "Templating",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -73,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "tessera",
             dependencies: [
-                "Server", "Store", "Decision", "BundleCompiler", "JSON",
+                "Server", "Store", "Decision", "BundleCompiler", "JSON", "Publishing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -103,13 +110,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "StoreTests", dependencies: ["Store", "Decision", "BundleCompiler", "JSON"], swiftSettings: swiftSettings
+            name: "StoreTests", dependencies: ["Store", "Decision", "BundleCompiler", "Publishing", "JSON"], swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Store", "Decision", "BundleCompiler", "JSON",
+                "Server", "Store", "Decision", "BundleCompiler", "Publishing", "JSON",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -140,6 +140,7 @@ public struct BundleCompiler {
             return c
         } catch {
             problems.append(doc.problem(at: at + error.location.map(\.pathKey), error.message))
+            for reason in badPaths { problems.append(doc.problem(at: at, reason)) }
             return nil
         }
     }

@@ -3,7 +3,7 @@ import Foundation
 /// The source text of a bundle: templates by id and mapping files by path. Loaded from `Templates/` and
 /// `Mappings/` by ``load(templates:mappings:)``; a CMS publish builds the same value from a webhook body, so
 /// both go through one compiler.
-public struct BundleSources: Sendable {
+public struct BundleSources: Sendable, Codable, Equatable {
     /// Template source by id (`hero/vip` for `Templates/hero/vip.mustache`).
     public var templates: [String: String]
     /// `Mappings/schema.yaml`.

@@ -27,4 +27,9 @@ public struct CompileProblems: Error, Sendable, CustomStringConvertible {
     public var problems: [CompileProblem]
 
     public var description: String { problems.map(\.description).joined(separator: "\n") }
+
+    /// A set of problems.
+    public init(problems: [CompileProblem]) {
+        self.problems = problems
+    }
 }

@@ -5,7 +5,9 @@ public import LMDB
 /// Tessera's one LMDB environment in a data directory: profiles, compiled bundles by revision, metadata.
 ///
 /// Opened once per process. Databases: `profiles` (user id → ``ProfileRecord``), `bundles` (revision as 8
-/// big-endian bytes → compiled bundle), `meta` (`revision` → current revision, 8 big-endian bytes).
+/// big-endian bytes → compiled bundle), `meta` (`revision` → current revision, 8 big-endian bytes),
+/// `sources` and `revisions` (per revision: the sources it was compiled from, its history entry) and
+/// `deliveries` (CMS delivery id → the answer given).
 public final class DataStore: Sendable {
     /// The environment.
     public let environment: Environment
@@ -17,6 +19,12 @@ public final class DataStore: Sendable {
     public let bundles: Database
     /// Small metadata values.
     public let meta: Database
+    /// Revision → the publisher's sources of that revision (so a publish can apply changes on top of it).
+    public let sources: Database
+    /// Revision → revision history entry (JSON).
+    public let revisions: Database
+    /// CMS delivery id → the answer given (idempotent redelivery).
+    public let deliveries: Database
 
     static let revisionKey = Array("revision".utf8)
 
@@ -43,6 +51,9 @@ public final class DataStore: Sendable {
         self.profiles = try env.openDatabase("profiles")
         self.bundles = try env.openDatabase("bundles")
         self.meta = try env.openDatabase("meta")
+        self.sources = try env.openDatabase("sources")
+        self.revisions = try env.openDatabase("revisions")
+        self.deliveries = try env.openDatabase("deliveries")
     }
 
     /// The current revision and its compiled bundle, or `nil` before the first compile.
@@ -60,19 +71,6 @@ public final class DataStore: Sendable {
             throw StoreError.missingRevision(revision)
         }
         return try JSONDecoder().decode(CompiledBundle.self, from: Data(bytes))
-    }
-
-    /// Stores `bundle` as the next revision and makes it current, in one write transaction.
-    @discardableResult
-    public func publish(_ bundle: CompiledBundle) throws -> UInt64 {
-        let encoded = try JSONEncoder().encode(bundle)
-        let txn = try WriteTransaction(environment)
-        let current = try txn.get(meta, key: "revision").map { UInt64(bigEndianBytes: $0) } ?? 0
-        let next = current + 1
-        try txn.put(bundles, key: next.bigEndianBytes, value: [UInt8](encoded))
-        try txn.put(meta, key: Self.revisionKey, value: next.bigEndianBytes)
-        try txn.commit()
-        return next
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BundleCompiler
 import Decision
+import Publishing
 import Store
 
 /// `tessera compile`: validate templates and mappings and publish them as a new revision.
@@ -35,27 +36,28 @@ struct CompileCommand: ParsableCommand {
             printProblems(problems)
             throw ExitCode(1)
         }
-        var options = DataStore.Options()
-        options.mapSize = storage.mapSize << 20
-        let store = check ? nil : try DataStore(path: storage.data, options: options)
-        let previous = try store?.currentBundle()?.bundle
-        let bundle: CompiledBundle
+        func summary(_ bundle: CompiledBundle) -> String {
+            "\(sources.templates.count) templates, \(bundle.segments.count) segments, \(bundle.slots.count) slots, "
+                + "\(bundle.schema.attributes.count) attributes"
+        }
         do {
-            bundle = try BundleCompiler.compile(sources, previous: previous)
-        } catch {
-            printProblems(error)
+            if check {
+                let bundle = try BundleCompiler.compile(sources)
+                // Loading it as the server would catches anything the compiler let through.
+                _ = try DecisionEngine(bundle: bundle, revision: 0)
+                print("ok: \(summary(bundle)) (nothing written: --check)")
+                return
+            }
+            var options = DataStore.Options()
+            options.mapSize = storage.mapSize << 20
+            let store = try DataStore(path: storage.data, options: options)
+            // The same path a CMS webhook publishes through.
+            let (record, bundle) = try ContentPublisher(store: store).publish(sources: sources, origin: .compile)
+            print("published revision \(record.revision): \(summary(bundle)), \(record.changes.count) change(s)")
+        } catch let problems as CompileProblems {
+            printProblems(problems)
             throw ExitCode(1)
         }
-        // Loading it as the server would catches anything the compiler let through.
-        _ = try DecisionEngine(bundle: bundle, revision: 0)
-        let summary =
-            "\(sources.templates.count) templates, \(bundle.segments.count) segments, \(bundle.slots.count) slots, \(bundle.schema.attributes.count) attributes"
-        guard let store else {
-            print("ok: \(summary) (nothing written: --check)")
-            return
-        }
-        let revision = try store.publish(bundle)
-        print("published revision \(revision): \(summary)")
     }
 
     private func printProblems(_ problems: CompileProblems) {

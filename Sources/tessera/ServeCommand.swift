@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import NIOCore
 import Prometheus
@@ -13,7 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve decisions over HTTP/2 (cleartext, prior knowledge) and HTTP/1.1 on one port.",
         discussion: """
-            Routes: GET|POST /v1/decide, GET /v1/slots/{slot}, GET /healthz, GET /readyz, GET /metrics.
+            Routes: GET|POST /v1/decide, GET /v1/slots/{slot}, GET /healthz, GET /readyz, GET /metrics,
+            POST /v1/webhooks/cms (signed), GET /v1/admin/revisions, POST /v1/admin/rollback, POST /v1/preview.
             The server serves the latest revision in the data directory and picks up a newly compiled one
             within a second. SIGTERM or SIGINT: stop accepting, send GOAWAY, finish in-flight requests, exit 0.
             """
@@ -41,6 +43,19 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Seconds a connection may sit idle before it is closed.")
     var idleTimeout = 60
+
+    @Option(
+        name: .customLong("webhook-secret"),
+        help: ArgumentHelp(
+            "Shared secret for CMS webhook signatures (repeat to accept two during a rotation). Default: TESSERA_WEBHOOK_SECRET (comma-separated). Without one, webhooks are refused.",
+            valueName: "secret"))
+    var webhookSecrets: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "Bearer token for /v1/admin/* and /v1/preview. Default: TESSERA_ADMIN_TOKEN. Without one, those are refused.",
+            valueName: "token"))
+    var adminToken: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -74,6 +89,11 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.http.maxRequestBodySize = maxBodySize
         configuration.http.maxHeaderListSize = maxHeaderListSize
         configuration.http.idleTimeout = .seconds(Int64(idleTimeout))
+        let environment = ProcessInfo.processInfo.environment
+        configuration.webhookSecrets =
+            webhookSecrets.isEmpty
+            ? (environment["TESSERA_WEBHOOK_SECRET"] ?? "").split(separator: ",").map(String.init) : webhookSecrets
+        configuration.adminToken = adminToken ?? environment["TESSERA_ADMIN_TOKEN"]
 
         let server = DecisionServer(
             store: store, configuration: configuration, logger: logger, registry: PrometheusCollectorRegistry())

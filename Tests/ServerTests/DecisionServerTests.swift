@@ -4,6 +4,7 @@ import Foundation
 import JSON
 import Logging
 import Prometheus
+import Publishing
 import Server
 import ServiceLifecycle
 import Store
@@ -15,7 +16,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
 /// A real decision server on 127.0.0.1:<ephemeral> over a fresh data directory holding the demo bundle
 /// and `users` profiles, run in a `ServiceGroup` like `tessera serve`.
-final class RunningServer {
+final class RunningServer: Sendable {
     let store: DataStore
     let directory: String
     let group: ServiceGroup
@@ -23,15 +24,16 @@ final class RunningServer {
     let port: Int
     let bundle: CompiledBundle
 
-    static func start(users: Int = 120, maxBodySize: Int = 1 << 20) async throws -> RunningServer {
+    static func start(
+        users: Int = 120, maxBodySize: Int = 1 << 20, configure: (inout DecisionServerConfiguration) -> Void = { _ in }
+    ) async throws -> RunningServer {
         let directory = NSTemporaryDirectory() + "tessera-server-test-" + UUID().uuidString
         var options = DataStore.Options()
         options.mapSize = 256 << 20
         let store = try DataStore(path: directory, options: options)
         let sources = try BundleSources.load(
             templates: repositoryRoot + "/Templates", mappings: repositoryRoot + "/Mappings")
-        let bundle = try BundleCompiler.compile(sources)
-        try store.publish(bundle)
+        let (_, bundle) = try ContentPublisher(store: store).publish(sources: sources, origin: .compile)
         var lines = RunningServer.profiles(count: users).makeIterator()
         let summary = try ProfileImporter(store: store, bundle: bundle).run(lines: {
             lines.next().map { Array($0.utf8) }
@@ -44,6 +46,7 @@ final class RunningServer {
         configuration.http.eventLoopThreads = 2
         configuration.http.maxRequestBodySize = maxBodySize
         configuration.revisionPollInterval = .milliseconds(100)
+        configure(&configuration)
         var logger = Logger(label: "server-test")
         logger.logLevel = .warning
         let server = DecisionServer(
@@ -108,9 +111,11 @@ final class RunningServer {
 }
 
 /// Runs `body` against a fresh server, then shuts it down gracefully (also when `body` fails).
-func withServer(users: Int = 120, maxBodySize: Int = 1 << 20, _ body: (RunningServer) async throws -> Void) async throws
-{
-    let server = try await RunningServer.start(users: users, maxBodySize: maxBodySize)
+func withServer(
+    users: Int = 120, maxBodySize: Int = 1 << 20, configure: (inout DecisionServerConfiguration) -> Void = { _ in },
+    _ body: (RunningServer) async throws -> Void
+) async throws {
+    let server = try await RunningServer.start(users: users, maxBodySize: maxBodySize, configure: configure)
     do {
         try await body(server)
     } catch {
@@ -267,7 +272,7 @@ struct DecisionServerTests {
             var sources = try BundleSources.load(
                 templates: repositoryRoot + "/Templates", mappings: repositoryRoot + "/Mappings")
             sources.templates["cart/default"] = "<div class=\"banner\">Winter sale: free returns for 60 days.</div>"
-            try server.store.publish(try BundleCompiler.compile(sources, previous: server.bundle))
+            _ = try ContentPublisher(store: server.store).publish(sources: sources, origin: .compile)
             var body = ""
             for _ in 0..<50 {
                 body = try await client(

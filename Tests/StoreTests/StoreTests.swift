@@ -1,6 +1,7 @@
 import BundleCompiler
 import Decision
 import Foundation
+import Publishing
 import Store
 import Testing
 
@@ -13,21 +14,23 @@ struct StoreTests {
         return (try DataStore(path: dir, options: o), dir)
     }
 
-    func smallBundle() throws -> CompiledBundle {
-        try BundleCompiler.compile(
-            BundleSources(
-                templates: ["t": "Hi {{attributes.name}}"], schema: "attributes:\n  name: string\n  n: integer\n",
-                segments: "segments:\n  vip:\n    assigned: true\n",
-                slots: ["Mappings/slots/s.yaml": "slot: s\ndefault: { template: t }\n"]))
+    let smallSources = BundleSources(
+        templates: ["t": "Hi {{attributes.name}}"], schema: "attributes:\n  name: string\n  n: integer\n",
+        segments: "segments:\n  vip:\n    assigned: true\n",
+        slots: ["Mappings/slots/s.yaml": "slot: s\ndefault: { template: t }\n"])
+
+    /// Publishes the small bundle through the one publishing path and returns it.
+    @discardableResult
+    func publishSmall(_ store: DataStore) throws -> CompiledBundle {
+        try ContentPublisher(store: store).publish(sources: smallSources, origin: .compile).1
     }
 
     @Test func publishesRevisionsInOrder() throws {
         let (store, dir) = try makeStore()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         #expect(try store.currentBundle() == nil)
-        let b = try smallBundle()
-        #expect(try store.publish(b) == 1)
-        #expect(try store.publish(b) == 2)
+        #expect(try ContentPublisher(store: store).publish(sources: smallSources, origin: .compile).0.revision == 1)
+        #expect(try ContentPublisher(store: store).publish(sources: smallSources, origin: .compile).0.revision == 2)
         let current = try #require(try store.currentBundle())
         #expect(current.revision == 2)
         #expect(current.bundle.slots.map(\.id) == ["s"])
@@ -36,8 +39,7 @@ struct StoreTests {
     @Test func importsGoodLinesAndReportsBadOnesByNumber() throws {
         let (store, dir) = try makeStore()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let b = try smallBundle()
-        try store.publish(b)
+        let b = try publishSmall(store)
         let lines = [
             #"{"id":"u1","attributes":{"name":"Ana","n":3},"segments":["vip"]}"#,
             #"{"id":"u2","attributes":{"nickname":"x"}}"#,
@@ -71,8 +73,7 @@ struct StoreTests {
     @Test func reimportBumpsTheProfileVersion() throws {
         let (store, dir) = try makeStore()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let b = try smallBundle()
-        try store.publish(b)
+        let b = try publishSmall(store)
         for _ in 0..<3 {
             var it = [#"{"id":"u1","attributes":{"name":"Ana"}}"#].makeIterator()
             _ = try ProfileImporter(store: store, bundle: b).run(lines: { it.next().map { Array($0.utf8) } })

@@ -67,6 +67,9 @@ enum Route: String, Sendable, CaseIterable {
     case healthz = "/healthz"
     case readyz = "/readyz"
     case metrics = "/metrics"
+    case webhook = "/v1/webhooks/cms"
+    case admin = "/v1/admin"
+    case preview = "/v1/preview"
     case other = "other"
 }
 

@@ -32,6 +32,8 @@ final class RequestRouter: HTTPRequestHandler {
     /// Makes `engine` the one this loop serves from the next request on.
     func install(_ engine: DecisionEngine) {
         eventLoop.preconditionInEventLoop()
+        // Revisions only move forward (a rollback is a new revision); a late install of an older one is ignored.
+        if let current = self.engine, current.revision >= engine.revision { return }
         self.engine = engine
         metrics.adopt(engine)
     }
@@ -53,6 +55,18 @@ final class RequestRouter: HTTPRequestHandler {
         case "/metrics":
             route = .metrics
             result = metricsResponse(request)
+        case "/v1/webhooks/cms":
+            route = .webhook
+            result = webhook(request)
+        case "/v1/admin/revisions":
+            route = .admin
+            result = revisions(request)
+        case "/v1/admin/rollback":
+            route = .admin
+            result = rollback(request)
+        case "/v1/preview":
+            route = .preview
+            result = preview(request)
         default:
             if request.path.hasPrefix("/v1/slots/") {
                 route = .slot
@@ -64,10 +78,19 @@ final class RequestRouter: HTTPRequestHandler {
                         .response(allocator: allocator))
             }
         }
-        if case .immediate(let response) = result {
+        switch result {
+        case .immediate(let response):
             metrics.record(route: route, status: response.status, nanoseconds: (NIODeadline.now() - start).nanoseconds)
+            return result
+        case .deferred(let future):
+            // Recorded when the answer is ready, back on this loop.
+            let bound = NIOLoopBound(metrics, eventLoop: eventLoop)
+            return .deferred(
+                future.hop(to: eventLoop).map { response in
+                    bound.value.record(route: route, status: response.status, nanoseconds: (NIODeadline.now() - start).nanoseconds)
+                    return response
+                })
         }
-        return result
     }
 
     @inline(__always)

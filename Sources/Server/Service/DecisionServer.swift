@@ -10,8 +10,13 @@ public import Store
 public struct DecisionServerConfiguration: Sendable {
     /// Transport settings (host, port, event loops, limits).
     public var http = HTTPServerConfiguration()
-    /// How often the store is checked for a newly published revision. Default 500 ms.
+    /// How often the store is checked for a revision published by another process (`tessera compile`).
+    /// Default 500 ms. Webhook publishes and rollbacks are installed before they are acknowledged.
     public var revisionPollInterval: Duration = .milliseconds(500)
+    /// Shared secrets for CMS webhook signatures; two at once allow rotation. Empty: webhooks are refused.
+    public var webhookSecrets: [String] = []
+    /// Bearer token for `/v1/admin/*` and `/v1/preview`. `nil`: those endpoints are refused.
+    public var adminToken: String?
 
     /// Defaults as documented on each property.
     public init() {}
@@ -32,7 +37,9 @@ public final class DecisionServer: Service, Sendable {
         registry: PrometheusCollectorRegistry
     ) {
         self.configuration = configuration
-        self.state = ServerState(store: store, registry: registry, logger: logger)
+        self.state = ServerState(
+            store: store, registry: registry, logger: logger, webhookSecrets: configuration.webhookSecrets,
+            adminToken: configuration.adminToken)
     }
 
     /// The bound port once listening (waits until then); useful with port 0.
@@ -111,6 +118,7 @@ public final class DecisionServer: Service, Sendable {
         logger.info("shutting down: GOAWAY sent, finishing in-flight requests")
         watcher.cancel()
         try await server.shutdownGracefully()
+        await state.contentThread.drain()
         logger.info("stopped")
     }
 }

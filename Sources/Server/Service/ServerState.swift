@@ -1,7 +1,9 @@
+import Decision
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import Prometheus
+import Publishing
 import Store
 
 /// What every loop's router shares: the store, the process-wide metrics registry, the logger, and (for
@@ -13,12 +15,30 @@ final class ServerState: Sendable {
     let registry: PrometheusCollectorRegistry
     /// Logger for server events.
     let logger: Logger
+    /// Publishes CMS content (the same path as `tessera compile`).
+    let publisher: ContentPublisher
+    /// One thread for publishes, rollbacks and previews: they compile and write, so they stay off the event
+    /// loops, and one thread serializes publishes.
+    let contentThread = ContentWorker()
+    /// Verifies webhook signatures; `nil` when no secret is configured (webhooks are then refused).
+    let webhookSignature: WebhookSignature?
+    /// Token for admin and preview endpoints; `nil` when none is configured (they are then refused).
+    let adminToken: String?
     private let table = NIOLockedValueBox<[(loop: any EventLoop, router: NIOLoopBound<RequestRouter>)]>([])
 
-    init(store: DataStore, registry: PrometheusCollectorRegistry, logger: Logger) {
+    init(store: DataStore, registry: PrometheusCollectorRegistry, logger: Logger, webhookSecrets: [String], adminToken: String?) {
         self.store = store
         self.registry = registry
         self.logger = logger
+        self.publisher = ContentPublisher(store: store)
+        self.webhookSignature = webhookSecrets.isEmpty ? nil : WebhookSignature(secrets: webhookSecrets)
+        self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Installs `engine` on every loop; succeeds once each loop has it (so the next request anywhere sees it).
+    func installEverywhere(_ engine: DecisionEngine, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        let installs = routers.map { entry in entry.loop.submit { entry.router.value.install(engine) } }
+        return EventLoopFuture.andAllSucceed(installs, on: eventLoop)
     }
 
     /// Every loop's router (set once at start; read by `/metrics` and revision installs, never per decision).

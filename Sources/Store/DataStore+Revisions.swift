@@ -1,0 +1,136 @@
+public import Decision
+import Foundation
+import LMDB
+
+/// What a publish sees of the live content when it starts: read inside the publishing write transaction, so
+/// no other publish can slip in between reading it and writing the next revision.
+public struct LiveContent: Sendable {
+    /// The current revision.
+    public var revision: UInt64
+    /// Its compiled bundle.
+    public var bundle: CompiledBundle
+    /// Its sources as the publisher stored them (opaque to the store), or `nil` for revisions without sources.
+    public var sources: [UInt8]?
+}
+
+/// The outcome a publisher decides on, inside the write transaction.
+public enum PublishDecision {
+    /// Write `bundle` (with its `sources` and `record`) as the next revision. `record` is called with the new
+    /// revision number and returns the JSON of the revision history entry.
+    case publish(bundle: CompiledBundle, sources: [UInt8], record: (UInt64) -> [UInt8])
+    /// Publish nothing.
+    case reject
+}
+
+/// A stored response for an idempotency key (a CMS delivery id).
+public struct StoredDelivery: Sendable, Equatable {
+    /// HTTP status of the original answer.
+    public var status: Int
+    /// Body of the original answer.
+    public var body: [UInt8]
+
+    /// A stored answer.
+    public init(status: Int, body: [UInt8]) {
+        self.status = status
+        self.body = body
+    }
+
+    var encoded: [UInt8] {
+        var out: [UInt8] = []
+        out.appendBigEndian(UInt16(clamping: status))
+        out.append(contentsOf: body)
+        return out
+    }
+
+    init?(_ raw: UnsafeRawBufferPointer) {
+        guard raw.count >= 2 else { return nil }
+        status = Int(raw[0]) << 8 | Int(raw[1])
+        body = Array(raw[2...])
+    }
+}
+
+extension DataStore {
+    /// Publishes in one write transaction: `decide` sees the live content (nil before the first revision) and
+    /// returns what to do. When `deliveryID` is given, a delivery seen before returns its stored answer without
+    /// calling `decide`, and the answer `respond` builds is stored with the publish (or the rejection) atomically.
+    ///
+    /// - Returns: the new revision (nil when rejected or replayed) and the answer for the caller.
+    public func publish(
+        deliveryID: String?,
+        decide: (LiveContent?) throws -> PublishDecision,
+        respond: (UInt64?) -> StoredDelivery
+    ) throws -> (revision: UInt64?, answer: StoredDelivery, replayed: Bool) {
+        let txn = try WriteTransaction(environment)
+        let deliveryKey = deliveryID.map { Array($0.utf8) }
+        if let deliveryKey, let raw = try deliveryKey.withUnsafeBytes({ try txn.get(deliveries, key: $0) }),
+            let stored = StoredDelivery(raw)
+        {
+            txn.abort()
+            return (nil, stored, true)
+        }
+        var live: LiveContent?
+        if let raw = try txn.get(meta, key: "revision") {
+            let revision = UInt64(bigEndianBytes: raw)
+            let key = revision.bigEndianBytes
+            guard let bundleBytes = try key.withUnsafeBytes({ try txn.get(bundles, key: $0) }) else {
+                throw StoreError.missingRevision(revision)
+            }
+            let bundle = try JSONDecoder().decode(CompiledBundle.self, from: Data(bundleBytes))
+            let sourceBytes = try key.withUnsafeBytes({ try txn.get(sources, key: $0) }).map { Array($0) }
+            live = LiveContent(revision: revision, bundle: bundle, sources: sourceBytes)
+        }
+        var published: UInt64?
+        switch try decide(live) {
+        case .reject:
+            break
+        case .publish(let bundle, let sourceBytes, let record):
+            let next = (live?.revision ?? 0) + 1
+            try txn.put(bundles, key: next.bigEndianBytes, value: [UInt8](try JSONEncoder().encode(bundle)))
+            try txn.put(sources, key: next.bigEndianBytes, value: sourceBytes)
+            try txn.put(revisions, key: next.bigEndianBytes, value: record(next))
+            try txn.put(meta, key: Self.revisionKey, value: next.bigEndianBytes)
+            published = next
+        }
+        let answer = respond(published)
+        if let deliveryKey { try txn.put(deliveries, key: deliveryKey, value: answer.encoded) }
+        if published == nil && deliveryKey == nil {
+            txn.abort()
+        } else {
+            try txn.commit()
+        }
+        return (published, answer, false)
+    }
+
+    /// The stored sources of `revision` (nil when that revision has none).
+    public func sources(of revision: UInt64) throws -> [UInt8]? {
+        let txn = try ReadTransaction(environment)
+        defer { txn.reset() }
+        return try revision.bigEndianBytes.withUnsafeBytes { try txn.get(sources, key: $0) }.map { Array($0) }
+    }
+
+    /// Revision history entries (the JSON each publish recorded), newest first, at most `limit`.
+    public func revisionHistory(limit: Int = 100) throws -> [(revision: UInt64, record: [UInt8])] {
+        let txn = try ReadTransaction(environment)
+        defer { txn.reset() }
+        var all: [(UInt64, [UInt8])] = []
+        try txn.forEach(revisions) { k, v in
+            all.append((UInt64(bigEndianBytes: k), Array(v)))
+            return true
+        }
+        return Array(all.reversed().prefix(limit))
+    }
+
+    /// A stored answer for `deliveryID`, if that delivery was seen.
+    public func delivery(_ deliveryID: String) throws -> StoredDelivery? {
+        let txn = try ReadTransaction(environment)
+        defer { txn.reset() }
+        return try txn.get(deliveries, key: deliveryID).flatMap { StoredDelivery($0) }
+    }
+}
+
+extension [UInt8] {
+    mutating func appendBigEndian(_ v: UInt16) {
+        append(UInt8(v >> 8))
+        append(UInt8(v & 0xFF))
+    }
+}
