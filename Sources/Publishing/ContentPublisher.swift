@@ -3,19 +3,43 @@ public import Decision
 import Foundation
 import JSON
 public import Store
+import Synchronization
 
 /// The one way content becomes live: compile a complete source set against the live bundle and write it as
 /// the next revision (bundle, sources and history entry) in one LMDB transaction.
 ///
 /// `tessera compile`, CMS webhooks and rollbacks all publish through here, so files and webhook pushes
 /// cannot drift into two behaviours.
-public struct ContentPublisher: Sendable {
+public final class ContentPublisher: Sendable {
     /// The store published into.
     public let store: DataStore
+    /// The last revision this publisher wrote or read, decoded, so back-to-back publishes don't decode the
+    /// live bundle and sources from LMDB again. Checked against the store's revision inside the write
+    /// transaction, so a publish by another process is never missed.
+    private let memo = Mutex<Memo?>(nil)
+
+    private struct Memo: Sendable {
+        var revision: UInt64
+        var bundle: CompiledBundle
+        var sources: BundleSources?
+    }
 
     /// A publisher over `store`.
     public init(store: DataStore) {
         self.store = store
+    }
+
+    /// The live bundle and sources, from the memo when it is current.
+    private func current(_ live: LiveContent) throws -> (CompiledBundle, BundleSources?) {
+        if let m = memo.withLock({ $0 }), m.revision == live.revision { return (m.bundle, m.sources) }
+        let bundle = try live.bundle()
+        let sources = try live.sources().map { try JSONDecoder().decode(BundleSources.self, from: Data($0)) }
+        memo.withLock { $0 = Memo(revision: live.revision, bundle: bundle, sources: sources) }
+        return (bundle, sources)
+    }
+
+    private func remember(_ revision: UInt64, _ bundle: CompiledBundle, _ sources: BundleSources) {
+        memo.withLock { $0 = Memo(revision: revision, bundle: bundle, sources: sources) }
     }
 
     /// What a publish did.
@@ -37,9 +61,9 @@ public struct ContentPublisher: Sendable {
             deliveryID: nil,
             decide: { live in
                 do {
-                    let bundle = try BundleCompiler.compile(sources, previous: live?.bundle)
+                    let (liveBundle, old) = try live.map { try current($0) } ?? (nil, nil)
+                    let bundle = try BundleCompiler.compile(sources, previous: liveBundle)
                     _ = try DecisionEngine(bundle: bundle, revision: 0)
-                    let old = try live?.sources.map { try JSONDecoder().decode(BundleSources.self, from: Data($0)) }
                     let changes = RevisionRecord.diff(from: old, to: sources)
                     return .publish(bundle: bundle, sources: [UInt8](try JSONEncoder().encode(sources))) { revision in
                         let record = RevisionRecord(
@@ -55,7 +79,9 @@ public struct ContentPublisher: Sendable {
             },
             respond: { _ in StoredDelivery(status: 200, body: []) })
         if let failure { throw failure }
-        guard let result else { throw failure ?? CompileProblems(problems: []) }
+        guard let result else { throw CompileProblems(problems: []) }
+        // Only after the commit: a failed commit must not leave a memo of a revision that does not exist.
+        remember(result.0.revision, result.1, sources)
         return result
     }
 
@@ -63,10 +89,11 @@ public struct ContentPublisher: Sendable {
     /// with every problem attributed to its change. A `deliveryID` seen before returns the original answer.
     public func publish(changes: [ContentChange], deliveryID: String) throws -> (Outcome, StoredDelivery) {
         var outcome: Outcome?
+        var published: BundleSources?
         let (_, answer, replayed) = try store.publish(
             deliveryID: deliveryID,
             decide: { live in
-                guard let live, let raw = live.sources else {
+                guard let live, case let (liveBundle, current?) = try current(live) else {
                     outcome = .rejected([
                         ChangeProblem(
                             kind: "bundle", id: "live", line: 0, column: 0,
@@ -74,7 +101,6 @@ public struct ContentPublisher: Sendable {
                     ])
                     return .reject
                 }
-                let current = try JSONDecoder().decode(BundleSources.self, from: Data(raw))
                 let next: BundleSources
                 let map: SourceMap
                 do {
@@ -85,7 +111,7 @@ public struct ContentPublisher: Sendable {
                 }
                 let bundle: CompiledBundle
                 do {
-                    bundle = try BundleCompiler.compile(next, previous: live.bundle)
+                    bundle = try BundleCompiler.compile(next, previous: liveBundle)
                     _ = try DecisionEngine(bundle: bundle, revision: 0)
                 } catch let problems as CompileProblems {
                     outcome = .rejected(problems.problems.map(map.attribute))
@@ -96,6 +122,7 @@ public struct ContentPublisher: Sendable {
                     let record = RevisionRecord(
                         revision: revision, publishedAt: Self.now(), origin: .webhook, deliveryID: deliveryID,
                         restoredRevision: nil, changes: summary)
+                    published = next
                     outcome = .published(record, bundle)
                     return (try? [UInt8](JSONEncoder().encode(record))) ?? []
                 }
@@ -108,6 +135,7 @@ public struct ContentPublisher: Sendable {
                 }
             })
         if replayed { return (.replayed(answer), answer) }
+        if case .published(let record, let bundle)? = outcome, let published { remember(record.revision, bundle, published) }
         return (outcome ?? .rejected([]), answer)
     }
 

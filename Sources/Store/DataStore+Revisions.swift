@@ -4,13 +4,27 @@ import LMDB
 
 /// What a publish sees of the live content when it starts: read inside the publishing write transaction, so
 /// no other publish can slip in between reading it and writing the next revision.
-public struct LiveContent: Sendable {
+///
+/// The bundle and sources are read (and decoded) only when asked for, so a publisher that keeps the live
+/// revision in memory skips that work.
+public struct LiveContent {
     /// The current revision.
-    public var revision: UInt64
-    /// Its compiled bundle.
-    public var bundle: CompiledBundle
+    public let revision: UInt64
+    let store: DataStore
+    let txn: WriteTransaction
+
+    /// The current revision's compiled bundle.
+    public func bundle() throws -> CompiledBundle {
+        guard let bytes = try revision.bigEndianBytes.withUnsafeBytes({ try txn.get(store.bundles, key: $0) }) else {
+            throw StoreError.missingRevision(revision)
+        }
+        return try JSONDecoder().decode(CompiledBundle.self, from: Data(bytes))
+    }
+
     /// Its sources as the publisher stored them (opaque to the store), or `nil` for revisions without sources.
-    public var sources: [UInt8]?
+    public func sources() throws -> [UInt8]? {
+        try revision.bigEndianBytes.withUnsafeBytes { try txn.get(store.sources, key: $0) }.map { Array($0) }
+    }
 }
 
 /// The outcome a publisher decides on, inside the write transaction.
@@ -70,14 +84,7 @@ extension DataStore {
         }
         var live: LiveContent?
         if let raw = try txn.get(meta, key: "revision") {
-            let revision = UInt64(bigEndianBytes: raw)
-            let key = revision.bigEndianBytes
-            guard let bundleBytes = try key.withUnsafeBytes({ try txn.get(bundles, key: $0) }) else {
-                throw StoreError.missingRevision(revision)
-            }
-            let bundle = try JSONDecoder().decode(CompiledBundle.self, from: Data(bundleBytes))
-            let sourceBytes = try key.withUnsafeBytes({ try txn.get(sources, key: $0) }).map { Array($0) }
-            live = LiveContent(revision: revision, bundle: bundle, sources: sourceBytes)
+            live = LiveContent(revision: UInt64(bigEndianBytes: raw), store: self, txn: txn)
         }
         var published: UInt64?
         switch try decide(live) {
@@ -89,6 +96,11 @@ extension DataStore {
             try txn.put(sources, key: next.bigEndianBytes, value: sourceBytes)
             try txn.put(revisions, key: next.bigEndianBytes, value: record(next))
             try txn.put(meta, key: Self.revisionKey, value: next.bigEndianBytes)
+            if next > retainedRevisions {
+                let old = (next - retainedRevisions).bigEndianBytes
+                try txn.delete(bundles, key: old)
+                try txn.delete(sources, key: old)
+            }
             published = next
         }
         let answer = respond(published)

@@ -13,6 +13,8 @@ public final class DataStore: Sendable {
     public let environment: Environment
     /// The data directory.
     public let path: String
+    /// Revisions whose bundle and sources are kept.
+    public let retainedRevisions: UInt64
     /// User id → profile record.
     public let profiles: Database
     /// Revision → compiled bundle.
@@ -34,6 +36,9 @@ public final class DataStore: Sendable {
         public var mapSize = 8 << 30
         /// Fsync every commit (the default). Off trades crash safety of the last commits for speed.
         public var durableCommits = true
+        /// How many recent revisions keep their compiled bundle and sources (for rollback and preview).
+        /// Older ones keep only their history entry. Default 1000 (about 40 KB each for the demo bundle).
+        public var retainedRevisions: UInt64 = 1000
         /// Defaults as documented.
         public init() {}
     }
@@ -48,6 +53,7 @@ public final class DataStore: Sendable {
         env.clearStaleReaders()
         self.environment = env
         self.path = path
+        self.retainedRevisions = max(1, options.retainedRevisions)
         self.profiles = try env.openDatabase("profiles")
         self.bundles = try env.openDatabase("bundles")
         self.meta = try env.openDatabase("meta")

@@ -36,6 +36,22 @@ struct StoreTests {
         #expect(current.bundle.slots.map(\.id) == ["s"])
     }
 
+    @Test func onlyRecentRevisionsKeepTheirBundleAndSources() throws {
+        let dir = NSTemporaryDirectory() + "store-test-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var o = DataStore.Options()
+        o.mapSize = 64 << 20
+        o.retainedRevisions = 2
+        let store = try DataStore(path: dir, options: o)
+        for _ in 0..<4 { try publishSmall(store) }
+        #expect(try store.sources(of: 1) == nil)
+        #expect(try store.sources(of: 2) == nil)
+        #expect(try store.sources(of: 3) != nil)
+        #expect(try store.sources(of: 4) != nil)
+        #expect(try store.revisionHistory().map(\.revision) == [4, 3, 2, 1])
+        #expect(try store.currentBundle()?.revision == 4)
+    }
+
     @Test func importsGoodLinesAndReportsBadOnesByNumber() throws {
         let (store, dir) = try makeStore()
         defer { try? FileManager.default.removeItem(atPath: dir) }
