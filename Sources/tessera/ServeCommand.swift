@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import NIOCore
 import Prometheus
@@ -13,7 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve decisions over HTTP/2 (cleartext, prior knowledge) and HTTP/1.1 on one port.",
         discussion: """
-            Routes: GET|POST /v1/decide, GET /v1/slots/{slot}, GET /healthz, GET /readyz, GET /metrics.
+            Routes: GET|POST /v1/decide, GET /v1/slots/{slot}, POST /v1/profiles/deltas, GET|DELETE
+            /v1/profiles/{id}, POST /v1/ingest/segment, GET /healthz, GET /readyz, GET /metrics.
             The server serves the latest revision in the data directory and picks up a newly compiled one
             within a second. SIGTERM or SIGINT: stop accepting, send GOAWAY, finish in-flight requests, exit 0.
             """
@@ -45,10 +47,25 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(
+        help: ArgumentHelp(
+            "Bearer token required by the delta, ingest and profile endpoints (default: $TESSERA_INGEST_TOKEN). Without one those endpoints answer 503.",
+            valueName: "secret"))
+    var ingestToken: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "sync: every acknowledged delta is fsynced (survives a machine crash). nosync: commits are not fsynced; a process crash loses nothing, but a machine crash or power loss can lose the last acknowledged commits.",
+            valueName: "sync|nosync"))
+    var durability: String = "sync"
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard maxConcurrentStreams >= 1 else { throw ValidationError("--max-concurrent-streams must be at least 1") }
+        guard durability == "sync" || durability == "nosync" else {
+            throw ValidationError("--durability must be sync or nosync")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -64,6 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "tessera")
         var options = DataStore.Options()
         options.mapSize = storage.mapSize << 20
+        options.durableCommits = durability == "sync"
         let store = try DataStore(path: storage.data, options: options)
 
         var configuration = DecisionServerConfiguration()
@@ -74,6 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.http.maxRequestBodySize = maxBodySize
         configuration.http.maxHeaderListSize = maxHeaderListSize
         configuration.http.idleTimeout = .seconds(Int64(idleTimeout))
+        configuration.ingestToken = ingestToken ?? ProcessInfo.processInfo.environment["TESSERA_INGEST_TOKEN"]
 
         let server = DecisionServer(
             store: store, configuration: configuration, logger: logger, registry: PrometheusCollectorRegistry())

@@ -67,6 +67,9 @@ enum Route: String, Sendable, CaseIterable {
     case healthz = "/healthz"
     case readyz = "/readyz"
     case metrics = "/metrics"
+    case deltas = "/v1/profiles/deltas"
+    case profile = "/v1/profiles/{id}"
+    case ingestSegment = "/v1/ingest/segment"
     case other = "other"
 }
 

@@ -13,9 +13,15 @@ final class ServerState: Sendable {
     let registry: PrometheusCollectorRegistry
     /// Logger for server events.
     let logger: Logger
+    /// The decisions' clock (epoch seconds): relative-time conditions and membership expiry use it.
+    let clock: @Sendable () -> Double
     private let table = NIOLockedValueBox<[(loop: any EventLoop, router: NIOLoopBound<RequestRouter>)]>([])
 
-    init(store: DataStore, registry: PrometheusCollectorRegistry, logger: Logger) {
+    init(
+        store: DataStore, registry: PrometheusCollectorRegistry, logger: Logger,
+        clock: @escaping @Sendable () -> Double
+    ) {
+        self.clock = clock
         self.store = store
         self.registry = registry
         self.logger = logger
