@@ -23,7 +23,10 @@ final class RunningServer {
     let port: Int
     let bundle: CompiledBundle
 
-    static func start(users: Int = 120, maxBodySize: Int = 1 << 20) async throws -> RunningServer {
+    static func start(
+        users: Int = 120, maxBodySize: Int = 1 << 20,
+        configure: (inout DecisionServerConfiguration) -> Void = { _ in }
+    ) async throws -> RunningServer {
         let directory = NSTemporaryDirectory() + "tessera-server-test-" + UUID().uuidString
         var options = DataStore.Options()
         options.mapSize = 256 << 20
@@ -44,6 +47,7 @@ final class RunningServer {
         configuration.http.eventLoopThreads = 2
         configuration.http.maxRequestBodySize = maxBodySize
         configuration.revisionPollInterval = .milliseconds(100)
+        configure(&configuration)
         var logger = Logger(label: "server-test")
         logger.logLevel = .warning
         let server = DecisionServer(
@@ -108,9 +112,11 @@ final class RunningServer {
 }
 
 /// Runs `body` against a fresh server, then shuts it down gracefully (also when `body` fails).
-func withServer(users: Int = 120, maxBodySize: Int = 1 << 20, _ body: (RunningServer) async throws -> Void) async throws
-{
-    let server = try await RunningServer.start(users: users, maxBodySize: maxBodySize)
+func withServer(
+    users: Int = 120, maxBodySize: Int = 1 << 20, configure: (inout DecisionServerConfiguration) -> Void = { _ in },
+    _ body: (RunningServer) async throws -> Void
+) async throws {
+    let server = try await RunningServer.start(users: users, maxBodySize: maxBodySize, configure: configure)
     do {
         try await body(server)
     } catch {
