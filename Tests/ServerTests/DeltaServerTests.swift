@@ -267,3 +267,41 @@ struct DeltaServerTests {
         }
     }
 }
+
+@Suite("Segment Spec ingestion over real HTTP/2", .serialized)
+struct SegmentIngestTests {
+    @Test func identifyTrackPageAndAudiencesBecomeProfileDataAndMessageIDsDeduplicate() async throws {
+        try await withServer(users: 6, configure: TestClock(tuesday).configure) { server in
+            let batch = #"""
+                {"batch":[
+                 {"type":"identify","userId":"s9","messageId":"m1","timestamp":"2026-11-25T09:00:00Z","traits":{"first_name":"Sam","email":"sam@example.com","churn_risk":true}},
+                 {"type":"track","userId":"s9","messageId":"m2","event":"Product Added","properties":{"sku":"k1","price":25,"quantity":2}},
+                 {"type":"page","userId":"s9","messageId":"m3","name":"Home","properties":{"path":"/"}},
+                 {"type":"track","userId":"s9","messageId":"m4","event":"Audience Exited","properties":{"audience_key":"churn_risk"}},
+                 {"type":"identify","userId":"s9","messageId":"m5","traits":{"orders":"lots"}},
+                 {"type":"track","userId":"s9","event":"No Id"}
+                ]}
+                """#
+            let a = try await server.call("POST", "/v1/ingest/segment", body: batch, contentType: "application/json")
+            #expect(a.status == 200, "\(a.body)")
+            #expect(a.json.statuses == ["applied", "applied", "applied", "applied", "rejected", "rejected"], "\(a.body)")
+            guard case .array(let r)? = a.json["results"] else { return }
+            #expect(r[0]["ignored_traits"] == .array([.string("email")]), "not in the schema: not stored")
+            #expect(r[4]["field"] == .string("traits.orders"))
+            #expect(r[5]["field"] == .string("messageId"))
+            let p = try await server.storedProfile("s9").json
+            #expect(p["attributes"] == .object([("first_name", .string("Sam"))]))
+            #expect(p["segments"] == .array([]), "entered, then exited the audience")
+            #expect(p["behaviour"]?["cart"]?["items"] == .number(2))
+            #expect(p["behaviour"]?["events"]?["page"]?["last_properties"]?["name"] == .string("Home"))
+
+            let again = try await server.call(
+                "POST", "/v1/ingest/segment",
+                body: #"{"type":"track","userId":"s9","messageId":"m2","event":"Product Added","properties":{"sku":"k1","price":25,"quantity":2}}"#,
+                contentType: "application/json")
+            #expect(again.json.statuses == ["duplicate"])
+            #expect(try await server.storedProfile("s9").json["behaviour"]?["cart"]?["items"] == .number(2))
+            #expect(try await server.call("POST", "/v1/ingest/segment", body: "{}", authorization: nil).status == 401)
+        }
+    }
+}

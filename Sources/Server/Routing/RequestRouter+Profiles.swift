@@ -88,11 +88,4 @@ extension RequestRouter {
             status: 500, code: "storage_error", message: "the commit failed, nothing from this request was stored: \(error)"
         ).response(allocator: allocator)
     }
-
-    /// `POST /v1/ingest/segment`: see `RequestRouter+SegmentIngest.swift`.
-    func segmentIngest(_ request: HTTPRequest) throws(APIError) -> HTTPHandlerResult {
-        try requireMethod(request, "POST")
-        try ingest.access.check(request)
-        throw APIError(status: 501, code: "not_implemented", message: "Segment ingestion is not implemented yet")
-    }
 }
