@@ -148,6 +148,8 @@ public struct BundleCompiler {
     /// Why `path` cannot be read by a condition, or `nil` when it can.
     static func checkPath(_ path: FieldPath, schema: ProfileSchema) -> String? {
         let c = path.components
+        if case .failure(let problem)? = BehaviourPath.parse(c) { return problem.message }
+        if BehaviourPath.parse(c) != nil { return nil }
         switch c.first {
         case "attributes":
             guard c.count >= 2 else { return "'attributes' must name an attribute, e.g. attributes.country" }
@@ -159,7 +161,7 @@ public struct BundleCompiler {
             return c.count == 1 ? nil : "'\(c[0])' has no members"
         default:
             return
-                "unknown path '\(c.joined(separator: "."))': conditions read attributes.*, segments, context.* and user"
+                "unknown path '\(c.joined(separator: "."))': conditions read attributes.*, segments, context.*, user, events.*, cart.*, orders.*, activity.* and segment_scores.*"
         }
     }
 }

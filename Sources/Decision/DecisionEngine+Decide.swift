@@ -12,7 +12,7 @@ extension DecisionEngine {
         _ request: DecisionRequest, profile: ProfileView?, into out: inout [UInt8], scratch: inout [UInt8],
         choices: inout [SlotChoice]
     ) {
-        var scope = makeScope(user: request.user, profile: profile, context: request.context)
+        var scope = makeScope(user: request.user, profile: profile, context: request.context, now: request.now)
         let personalized = profile?.consent != false
         if personalized { resolveSegments(&scope) }
 
@@ -79,11 +79,14 @@ extension DecisionEngine {
 
     /// Renders slot `slotID` alone (the `/v1/slots/{slot}` fragment) into `out`. Returns `nil` for an unknown
     /// slot, else the choice made.
+    ///
+    /// `now` is the decision's time in epoch seconds (NaN: no clock, so relative-time tests are false).
     public func renderSlot(
-        _ slotID: String, user: String, context: RequestContext, profile: ProfileView?, into out: inout [UInt8]
+        _ slotID: String, user: String, context: RequestContext, profile: ProfileView?, now: Double = .nan,
+        into out: inout [UInt8]
     ) -> SlotChoice? {
         guard let index = slotIndex[slotID] else { return nil }
-        var scope = makeScope(user: user, profile: profile, context: context)
+        var scope = makeScope(user: user, profile: profile, context: context, now: now)
         let personalized = profile?.consent != false
         var log: [UInt8]? = nil
         let pick: Pick
@@ -98,8 +101,10 @@ extension DecisionEngine {
     }
 
     /// The segments `profile` is in (explicit memberships plus every segment whose condition holds), by name.
-    public func segments(user: String, profile: ProfileView?, context: RequestContext) -> [String] {
-        var scope = makeScope(user: user, profile: profile, context: context)
+    public func segments(user: String, profile: ProfileView?, context: RequestContext, now: Double = .nan)
+        -> [String]
+    {
+        var scope = makeScope(user: user, profile: profile, context: context, now: now)
         if profile?.consent != false { resolveSegments(&scope) }
         var names: [String] = []
         scope.segments.forEach { names.append(segmentNames[$0]) }
@@ -109,16 +114,18 @@ extension DecisionEngine {
     // MARK: - Steps
 
     @inline(__always)
-    func makeScope(user: String, profile: ProfileView?, context: RequestContext) -> DecisionScope {
+    func makeScope(user: String, profile: ProfileView?, context: RequestContext, now: Double) -> DecisionScope {
         // Without personalization consent no profile data is read at all.
         let usable = profile?.consent == false ? nil : profile
-        return DecisionScope(engine: self, user: user, profile: usable, context: context, segments: SegmentSet())
+        return DecisionScope(
+            engine: self, user: user, profile: usable, context: context, segments: SegmentSet(), now: now)
     }
 
     /// Explicit memberships first, then each defined segment in dependency order.
     func resolveSegments(_ scope: inout DecisionScope) {
         if let profile = scope.profile {
-            for i in 0..<profile.explicitSegmentCount {
+            // An expired membership simply stops counting: no sweep is needed for correctness.
+            for i in 0..<profile.explicitSegmentCount where profile.explicitSegmentIsActive(at: i, now: scope.now) {
                 let id = Int(profile.explicitSegment(at: i))
                 if id < segmentBitByID.count, segmentBitByID[id] >= 0 { scope.segments.insert(Int(segmentBitByID[id])) }
             }

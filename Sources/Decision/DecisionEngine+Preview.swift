@@ -7,9 +7,9 @@ extension DecisionEngine {
     /// and returns the segments the user is in.
     public func preview(
         library: TemplateLibrary, template: TemplateHandle, user: String, profile: ProfileView?,
-        context: RequestContext, data: JSONValue, into out: inout [UInt8]
+        context: RequestContext, data: JSONValue, now: Double = .nan, into out: inout [UInt8]
     ) -> [String] {
-        var scope = makeScope(user: user, profile: profile, context: context)
+        var scope = makeScope(user: user, profile: profile, context: context, now: now)
         if profile?.consent != false { resolveSegments(&scope) }
         withUnsafePointer(to: scope) { s in
             withUnsafePointer(to: data) { d in

@@ -53,7 +53,9 @@ public final class DecisionEngine: Sendable {
         var attrIDs: [String: UInt16] = [:]
         for a in bundle.schema.attributes { attrIDs[a.name] = a.id }
         self.attributeIDByName = attrIDs
-        self.pathTargets = bundle.paths.map { PathTarget(path: $0, attributes: attrIDs) }
+        var segmentIDs: [String: UInt16] = [:]
+        for s in bundle.segments { segmentIDs[s.name] = s.id }
+        self.pathTargets = bundle.paths.map { PathTarget(path: $0, attributes: attrIDs, segments: segmentIDs) }
 
         func mask(_ names: [String]) throws(DecisionEngineError) -> SegmentSet {
             var set = SegmentSet()
@@ -123,13 +125,24 @@ public struct DecisionEngineError: Error, Sendable, CustomStringConvertible {
 /// Where a condition path reads from, resolved once at load.
 enum PathTarget: Sendable {
     case attribute(UInt16, rest: [String])
+    case behaviour(BehaviourPath)
+    case segmentScore(UInt16)
     case segments
     case context(String, rest: [String])
     case user
     case undefined
 
-    init(path: FieldPath, attributes: [String: UInt16]) {
+    init(path: FieldPath, attributes: [String: UInt16], segments: [String: UInt16]) {
         let c = path.components
+        if let parsed = BehaviourPath.parse(c) {
+            switch parsed {
+            case .success(.segmentScore(let name)):
+                self = segments[name].map { .segmentScore($0) } ?? .undefined
+            case .success(let p): self = .behaviour(p)
+            case .failure: self = .undefined
+            }
+            return
+        }
         switch c.first {
         case "attributes" where c.count >= 2:
             if let id = attributes[c[1]] {

@@ -8,13 +8,21 @@ public struct DecisionRequest: Sendable {
     public var context: RequestContext
     /// Whether to add, per slot, the rules tried and what decided each.
     public var explain: Bool
+    /// The decision's current time in seconds since the Unix epoch: relative-time conditions (`$olderThan`,
+    /// `$within`, `count_7d`) and membership expiry are evaluated against it. NaN (the default) means no
+    /// clock: relative-time tests are false and memberships never expire. Servers pass their clock's time.
+    public var now: Double
 
     /// A request with the given parts.
-    public init(user: String, slots: [String], context: RequestContext = RequestContext(), explain: Bool = false) {
+    public init(
+        user: String, slots: [String], context: RequestContext = RequestContext(), explain: Bool = false,
+        now: Double = .nan
+    ) {
         self.user = user
         self.slots = slots
         self.context = context
         self.explain = explain
+        self.now = now
     }
 }
 

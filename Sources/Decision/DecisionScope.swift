@@ -9,6 +9,8 @@ struct DecisionScope: ConditionScope {
     let profile: ProfileView?
     let context: RequestContext
     var segments: SegmentSet
+    /// The decision's current time (epoch seconds; NaN: no clock).
+    let now: Double
 
     @inline(__always)
     func value(binding: Int, path: FieldPath) -> ScopeValue {
@@ -17,6 +19,17 @@ struct DecisionScope: ConditionScope {
             guard let profile, let v = profile.attribute(id) else { return .undefined }
             let value = ScopeValue(v)
             return rest.isEmpty ? value : value.descend(rest)
+        case .behaviour(let path):
+            guard let profile else { return .undefined }
+            return Self.behaviourValue(path, profile: profile, now: now)
+        case .segmentScore(let id):
+            guard let profile else { return .undefined }
+            for i in 0..<profile.explicitSegmentCount where profile.explicitSegment(at: i) == id {
+                guard profile.explicitSegmentIsActive(at: i, now: now), let score = profile.explicitSegmentScore(at: i)
+                else { return .undefined }
+                return .number(score)
+            }
+            return .undefined
         case .segments:
             return .segments(segments, SegmentNames(engine: engine))
         case .context(let key, let rest):
@@ -26,6 +39,38 @@ struct DecisionScope: ConditionScope {
             return .json(.string(user))
         case .undefined:
             return .undefined
+        }
+    }
+}
+
+extension DecisionScope {
+    /// A behaviour path's value: counts read 0 without behaviour, times read as missing.
+    static func behaviourValue(_ path: BehaviourPath, profile: ProfileView, now: Double) -> ScopeValue {
+        @inline(__always) func time(_ t: Double?) -> ScopeValue {
+            guard let t, t.isFinite else { return .undefined }
+            return .number(t)
+        }
+        let b = profile.behaviour
+        switch path {
+        case .eventCount(let type, let days):
+            guard let e = b?.event(type) else { return .number(0) }
+            guard let days else { return .number(e.count) }
+            let n = e.count(lastDays: days, now: now)
+            return n.isNaN ? .undefined : .number(n)
+        case .eventFirstAt(let type): return time(b?.event(type)?.firstAt)
+        case .eventLastAt(let type): return time(b?.event(type)?.lastAt)
+        case .cartItems: return .number(b?.cartItems ?? 0)
+        case .cartValue: return .number(b?.cartValue ?? 0)
+        case .cartSKUs:
+            guard let list = b?.cartSKUs else { return .json(.array([])) }
+            return .list(list)
+        case .cartUpdatedAt: return time(b?.cartUpdatedAt)
+        case .orderCount: return .number(b?.orderCount ?? 0)
+        case .orderValue: return .number(b?.orderValue ?? 0)
+        case .orderLastAt: return time(b?.lastOrderAt)
+        case .firstSeen: return time(b?.firstSeen)
+        case .lastSeen: return time(b?.lastSeen)
+        case .segmentScore: return .undefined
         }
     }
 }

@@ -8,40 +8,64 @@ public enum StoredValue: Sendable, Equatable {
     case stringList([String])
 }
 
-/// A profile in owned form, as written by import (and later by deltas). Encoded with ``encode()``.
+/// A profile in owned form, as written by import and by deltas. Encoded with ``encode()``.
 public struct ProfileData: Sendable, Equatable {
     /// Profile version, bumped on every write.
     public var version: UInt64
+    /// The last applied delta `seq` (0: none); deltas at or below it are duplicates.
+    public var seq: UInt64 = 0
     /// Personalization consent: `nil` when never recorded.
     public var consent: Bool?
-    /// Explicit segment memberships by segment id.
-    public var segmentIDs: [UInt16]
+    /// Explicit segment memberships (one per segment id).
+    public var memberships: [SegmentMembership]
     /// Attribute values by attribute id.
     public var attributes: [(id: UInt16, value: StoredValue)]
+    /// Behavioural state from events.
+    public var behaviour = BehaviourState()
 
-    /// A profile with the given parts.
+    /// A profile with the given parts (memberships without score or expiry).
     public init(version: UInt64, consent: Bool?, segmentIDs: [UInt16], attributes: [(id: UInt16, value: StoredValue)]) {
         self.version = version
         self.consent = consent
-        self.segmentIDs = segmentIDs
+        self.memberships = segmentIDs.map { SegmentMembership(id: $0) }
         self.attributes = attributes
     }
 
+    /// Explicit segment ids.
+    public var segmentIDs: [UInt16] {
+        get { memberships.map(\.id) }
+        set { memberships = newValue.map { SegmentMembership(id: $0) } }
+    }
+
     public static func == (lhs: ProfileData, rhs: ProfileData) -> Bool {
-        lhs.version == rhs.version && lhs.consent == rhs.consent && lhs.segmentIDs == rhs.segmentIDs
+        lhs.version == rhs.version && lhs.seq == rhs.seq && lhs.consent == rhs.consent
+            && lhs.memberships == rhs.memberships && lhs.behaviour == rhs.behaviour
             && lhs.attributes.elementsEqual(rhs.attributes, by: { $0.id == $1.id && $0.value == $1.value })
     }
 
-    /// The record bytes in ``ProfileRecord`` layout.
+    /// The value of attribute `id`, if set.
+    public func attribute(_ id: UInt16) -> StoredValue? {
+        attributes.last { $0.id == id }?.value
+    }
+
+    /// Sets (or, with `nil`, removes) attribute `id`.
+    public mutating func setAttribute(_ id: UInt16, _ value: StoredValue?) {
+        attributes.removeAll { $0.id == id }
+        if let value { attributes.append((id, value)) }
+    }
+
+    /// The record bytes in ``ProfileRecord`` format 2.
     public func encode() -> [UInt8] {
-        let segments = Array(Set(segmentIDs)).sorted()
-        // Last write wins for a repeated id.
+        // Last write wins for a repeated segment or attribute id.
+        var segmentByID: [UInt16: SegmentMembership] = [:]
+        for m in memberships { segmentByID[m.id] = m }
+        let segments = segmentByID.values.sorted { $0.id < $1.id }
         var byID: [UInt16: StoredValue] = [:]
         for a in attributes { byID[a.id] = a.value }
         let attrs = byID.sorted { $0.key < $1.key }
 
         var out: [UInt8] = []
-        out.reserveCapacity(64 + attrs.count * 24)
+        out.reserveCapacity(128 + attrs.count * 24 + segments.count * 16)
         out.append(ProfileRecord.magic)
         out.append(ProfileRecord.formatVersion)
         var flags: UInt8 = 0
@@ -54,7 +78,15 @@ public struct ProfileData: Sendable, Equatable {
         out.appendLE(version)
         out.appendLE(UInt16(segments.count))
         out.appendLE(UInt16(attrs.count))
-        for s in segments { out.appendLE(s) }
+        out.appendLE(seq)
+        out.appendLE(UInt32(0))  // behaviour offset, patched below
+        out.appendLE(UInt32(0))
+        for s in segments {
+            out.appendLE(s.id)
+            out.appendLE(UInt16(0))
+            out.appendLE(Float(s.score ?? .nan).bitPattern)
+            out.appendLE((s.expiresAt ?? .nan).bitPattern)
+        }
         let indexStart = out.count
         out.append(contentsOf: repeatElement(0, count: attrs.count * ProfileRecord.entrySize))
         for (i, (id, value)) in attrs.enumerated() {
@@ -91,6 +123,10 @@ public struct ProfileData: Sendable, Equatable {
             out[at + 2] = type.rawValue
             out[at + 3] = 0
             withUnsafeBytes(of: payload.littleEndian) { out.replaceSubrange(at + 4..<at + 8, with: $0) }
+        }
+        if !behaviour.isEmpty {
+            let offset = BehaviourRecord.append(behaviour, to: &out)
+            withUnsafeBytes(of: UInt32(offset).littleEndian) { out.replaceSubrange(24..<28, with: $0) }
         }
         return out
     }

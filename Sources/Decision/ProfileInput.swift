@@ -10,6 +10,12 @@ public enum ProfileInput {
         /// What is wrong.
         public var message: String
         public var description: String { "\(field): \(message)" }
+
+        /// A rejection of `field`.
+        public init(field: String, message: String) {
+            self.field = field
+            self.message = message
+        }
     }
 
     /// Validates `json` against `bundle` and returns the user id and the profile to store (version `version`).

@@ -6,20 +6,35 @@
 public struct ProfileView {
     /// The whole record.
     public let bytes: UnsafeRawBufferPointer
+    /// The record's format version (1 or 2).
+    public let formatVersion: UInt8
     let segmentCount: Int
+    let segmentOffset: Int
+    let segmentStride: Int
     let attributeCount: Int
     let indexOffset: Int
 
     /// Validates `bytes` as a profile record; `nil` when it is not one this code can read.
     public init?(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count >= ProfileRecord.headerSize, bytes[0] == ProfileRecord.magic,
-            bytes[1] == ProfileRecord.formatVersion
-        else { return nil }
+        guard bytes.count >= ProfileRecord.headerSizeV1, bytes[0] == ProfileRecord.magic else { return nil }
+        let format = bytes[1]
         let s = Int(bytes.loadUnaligned(fromByteOffset: 12, as: UInt16.self).littleEndian)
         let a = Int(bytes.loadUnaligned(fromByteOffset: 14, as: UInt16.self).littleEndian)
-        let index = ProfileRecord.headerSize + 2 * s
+        switch format {
+        case 1:
+            segmentOffset = ProfileRecord.headerSizeV1
+            segmentStride = 2
+        case 2:
+            guard bytes.count >= ProfileRecord.headerSize else { return nil }
+            segmentOffset = ProfileRecord.headerSize
+            segmentStride = ProfileRecord.membershipSize
+        default:
+            return nil
+        }
+        let index = segmentOffset + segmentStride * s
         guard index + a * ProfileRecord.entrySize <= bytes.count else { return nil }
         self.bytes = bytes
+        self.formatVersion = format
         self.segmentCount = s
         self.attributeCount = a
         self.indexOffset = index
@@ -27,6 +42,42 @@ public struct ProfileView {
 
     /// The profile version.
     public var version: UInt64 { bytes.loadUnaligned(fromByteOffset: 4, as: UInt64.self).littleEndian }
+
+    /// The last applied delta `seq` (0 for none, and for format 1 records).
+    public var seq: UInt64 {
+        formatVersion >= 2 ? bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self).littleEndian : 0
+    }
+
+    /// The behaviour section, if the record has one.
+    public var behaviour: BehaviourView? {
+        guard formatVersion >= 2 else { return nil }
+        let offset = Int(bytes.loadUnaligned(fromByteOffset: 24, as: UInt32.self).littleEndian)
+        return BehaviourView(record: bytes, offset: offset)
+    }
+
+    /// The score of the `i`-th explicit membership, or `nil` when none was given.
+    public func explicitSegmentScore(at i: Int) -> Double? {
+        guard formatVersion >= 2 else { return nil }
+        let bits = bytes.loadUnaligned(fromByteOffset: segmentOffset + segmentStride * i + 4, as: UInt32.self)
+        let score = Float(bitPattern: bits.littleEndian)
+        return score.isNaN ? nil : Double(score)
+    }
+
+    /// When the `i`-th explicit membership expires (epoch seconds), or `nil` for never.
+    public func explicitSegmentExpiry(at i: Int) -> Double? {
+        guard formatVersion >= 2 else { return nil }
+        let bits = bytes.loadUnaligned(fromByteOffset: segmentOffset + segmentStride * i + 8, as: UInt64.self)
+        let t = Double(bitPattern: bits.littleEndian)
+        return t.isNaN ? nil : t
+    }
+
+    /// Whether the `i`-th explicit membership counts at `now` (expired ones do not; NaN `now`: all count).
+    @inline(__always)
+    public func explicitSegmentIsActive(at i: Int, now: Double) -> Bool {
+        guard formatVersion >= 2 else { return true }
+        let bits = bytes.loadUnaligned(fromByteOffset: segmentOffset + segmentStride * i + 8, as: UInt64.self)
+        return !(Double(bitPattern: bits.littleEndian) <= now)
+    }
 
     /// Personalization consent: `nil` when never recorded.
     public var consent: Bool? {
@@ -41,7 +92,7 @@ public struct ProfileView {
     /// The id of the `i`-th explicit segment.
     @inline(__always)
     public func explicitSegment(at i: Int) -> UInt16 {
-        bytes.loadUnaligned(fromByteOffset: ProfileRecord.headerSize + 2 * i, as: UInt16.self).littleEndian
+        bytes.loadUnaligned(fromByteOffset: segmentOffset + segmentStride * i, as: UInt16.self).littleEndian
     }
 
     /// The value of attribute `id`, or `nil` when the profile does not have it (binary search of the index).

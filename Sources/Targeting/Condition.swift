@@ -19,7 +19,7 @@ public struct Condition: Sendable, Codable {
 
     /// Whether the condition holds for the values in `scope`.
     public func evaluate<S: ConditionScope>(in scope: S) -> Bool {
-        root.matches(ScopeResolver(scope: scope, bindings: bindings, paths: referencedPaths))
+        root.matches(ScopeResolver(scope: scope, bindings: bindings, paths: referencedPaths, now: scope.now))
     }
 
     /// The same condition with its paths bound anew (e.g. after reloading, when path numbering changed).

@@ -119,6 +119,12 @@ extension ConditionCompiler {
             default: throw fail("'\(name)' needs a version string")
             }
 
+        case "$olderThan", "$within":
+            guard case .string(let text) = operand, let seconds = EpochTime.duration(text) else {
+                throw fail("'\(name)' needs a duration such as \"90s\", \"15m\", \"24h\", \"7d\" or \"2w\"")
+            }
+            return name == "$olderThan" ? .olderThan(seconds) : .within(seconds)
+
         default:
             throw fail("unknown operator '\(name)'")
         }

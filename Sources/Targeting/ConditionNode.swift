@@ -25,6 +25,8 @@ struct ConditionNode: Sendable, Codable {
 protocol SlotResolver {
     associatedtype Value: ConditionValue
     func value(slot: Int) -> Value
+    /// The evaluation's current time (seconds since the epoch; NaN: none).
+    var now: Double { get }
 }
 
 /// Top-level slots: through the scope, with the binder's numbers.
@@ -32,6 +34,7 @@ struct ScopeResolver<Scope: ConditionScope>: SlotResolver {
     let scope: Scope
     let bindings: [Int]
     let paths: [FieldPath]
+    let now: Double
 
     func value(slot: Int) -> Scope.Value {
         scope.value(binding: bindings[slot], path: paths[slot])
@@ -42,6 +45,7 @@ struct ScopeResolver<Scope: ConditionScope>: SlotResolver {
 struct ElementResolver<Element: ConditionValue>: SlotResolver {
     let element: Element
     let paths: [FieldPath]
+    let now: Double
 
     func value(slot: Int) -> Element {
         paths[slot].resolve(in: element)
@@ -62,7 +66,7 @@ extension ConditionNode {
             case .not(let node):
                 if node.matches(resolver) { return false }
             case .field(let slot, let test):
-                if !test.matches(resolver.value(slot: slot)) { return false }
+                if !test.matches(resolver.value(slot: slot), now: resolver.now) { return false }
             }
         }
         return true

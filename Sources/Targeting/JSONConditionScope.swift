@@ -4,10 +4,13 @@ public import JSON
 public struct JSONConditionScope: ConditionScope, Sendable {
     /// The object paths start from.
     public let root: JSONValue
+    /// The evaluation's current time (seconds since the epoch) for `$olderThan`/`$within`; NaN: no clock.
+    public let now: Double
 
-    /// A scope reading paths below `root`.
-    public init(_ root: JSONValue) {
+    /// A scope reading paths below `root`, evaluated at `now`.
+    public init(_ root: JSONValue, now: Double = .nan) {
         self.root = root
+        self.now = now
     }
 
     /// The value at `path` below the root, walked as GrowthBook's `getPath` does.

@@ -1,6 +1,6 @@
 extension Operator {
     /// Whether `value` passes this operator.
-    func matches<V: ConditionValue>(_ value: V) -> Bool {
+    func matches<V: ConditionValue>(_ value: V, now: Double = .nan) -> Bool {
         switch self {
         case .eq(let scalar):
             return Operator.strictlyEquals(value, scalar)
@@ -15,22 +15,22 @@ extension Operator {
         case .nin(let set):
             return !set.intersects(value)
         case .not(let test):
-            return !test.matches(value)
+            return !test.matches(value, now: now)
         case .size(let test):
             guard value.kind == .array else { return false }
-            return test.matches(CountValue(value.count))
+            return test.matches(CountValue(value.count), now: now)
         case .elemMatchValue(let test):
             guard value.kind == .array else { return false }
             for i in 0..<value.count {
                 let element = value.element(at: i)
-                if JSCoercion.isTruthy(element), test.matches(element) { return true }
+                if JSCoercion.isTruthy(element), test.matches(element, now: now) { return true }
             }
             return false
         case .elemMatchCondition(let node, let paths):
             guard value.kind == .array else { return false }
             for i in 0..<value.count {
                 let element = value.element(at: i)
-                if JSCoercion.isTruthy(element), node.matches(ElementResolver(element: element, paths: paths)) {
+                if JSCoercion.isTruthy(element), node.matches(ElementResolver(element: element, paths: paths, now: now)) {
                     return true
                 }
             }
@@ -39,7 +39,7 @@ extension Operator {
             guard value.kind == .array else { return false }
             let count = value.count
             outer: for test in tests {
-                for i in 0..<count where test.matches(value.element(at: i)) { continue outer }
+                for i in 0..<count where test.matches(value.element(at: i), now: now) { continue outer }
                 return false
             }
             return true
@@ -49,6 +49,24 @@ extension Operator {
             return Operator.typeName(of: value) == name
         case .version(let relation, let expected):
             return relation.holds(order: PaddedVersion.compare(value, to: expected))
+        case .olderThan(let seconds):
+            guard let t = Operator.instant(value), now.isFinite else { return false }
+            return t <= now - seconds
+        case .within(let seconds):
+            guard let t = Operator.instant(value), now.isFinite else { return false }
+            return t >= now - seconds
+        }
+    }
+
+    /// A timestamp value as seconds since the epoch: a number is taken as such, a string is parsed as
+    /// ISO-8601; anything else (missing values included) is no instant.
+    static func instant<V: ConditionValue>(_ value: V) -> Double? {
+        switch value.kind {
+        case .number:
+            let n = value.numberValue
+            return n.isFinite ? n : nil
+        case .string: return value.withUTF8 { EpochTime.parse($0) }
+        default: return nil
         }
     }
 

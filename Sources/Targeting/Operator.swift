@@ -28,6 +28,10 @@ indirect enum Operator: Sendable, Codable {
     case type(TypeName)
     /// `$veq` ... `$vlte`: the padded version strings compare so.
     case version(Relation, [UInt8])
+    /// `$olderThan: "24h"`: the value is a timestamp at least this many seconds before the evaluation's now.
+    case olderThan(Double)
+    /// `$within: "7d"`: the value is a timestamp no more than this many seconds before now (later ones count).
+    case within(Double)
 }
 
 /// A comparison outcome test.

@@ -14,7 +14,7 @@ indirect enum ValueTest: Sendable, Codable {
     case operators([Operator])
 
     /// Whether `value` passes.
-    func matches<V: ConditionValue>(_ value: V) -> Bool {
+    func matches<V: ConditionValue>(_ value: V, now: Double = .nan) -> Bool {
         switch self {
         case .string(let literal):
             return JSCoercion.stringEquals(value, literal)
@@ -27,7 +27,7 @@ indirect enum ValueTest: Sendable, Codable {
         case .literal(let literal):
             return literal.equals(value)
         case .operators(let operators):
-            for op in operators where !op.matches(value) { return false }
+            for op in operators where !op.matches(value, now: now) { return false }
             return true
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Decision
+import Foundation
 import JSON
 import Store
 
@@ -41,7 +42,8 @@ struct DecideCommand: ParsableCommand {
             ctx.values.append((String(pair[..<eq]), .string(String(pair[pair.index(after: eq)...]))))
         }
         let request = DecisionRequest(
-            user: user, slots: slots.split(separator: ",").map(String.init), context: ctx, explain: explain)
+            user: user, slots: slots.split(separator: ",").map(String.init), context: ctx, explain: explain,
+            now: Date().timeIntervalSince1970)
         var out: [UInt8] = []
         var scratch: [UInt8] = []
         var choices: [SlotChoice] = []

@@ -14,7 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve decisions over HTTP/2 (cleartext, prior knowledge) and HTTP/1.1 on one port.",
         discussion: """
-            Routes: GET|POST /v1/decide, GET /v1/slots/{slot}, GET /healthz, GET /readyz, GET /metrics,
+            Routes: GET|POST /v1/decide, GET /v1/slots/{slot}, POST /v1/profiles/deltas, GET|DELETE
+            /v1/profiles/{id}, POST /v1/ingest/segment, GET /healthz, GET /readyz, GET /metrics,
             POST /v1/webhooks/cms (signed), GET /v1/admin/revisions, POST /v1/admin/rollback, POST /v1/preview.
             The server serves the latest revision in the data directory and picks up a newly compiled one
             within a second. SIGTERM or SIGINT: stop accepting, send GOAWAY, finish in-flight requests, exit 0.
@@ -60,10 +61,25 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(
+        help: ArgumentHelp(
+            "Bearer token required by the delta, ingest and profile endpoints (default: $TESSERA_INGEST_TOKEN). Without one those endpoints answer 503.",
+            valueName: "secret"))
+    var ingestToken: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "sync: every acknowledged delta is fsynced (survives a machine crash). nosync: commits are not fsynced; a process crash loses nothing, but a machine crash or power loss can lose the last acknowledged commits.",
+            valueName: "sync|nosync"))
+    var durability: String = "sync"
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard maxConcurrentStreams >= 1 else { throw ValidationError("--max-concurrent-streams must be at least 1") }
+        guard durability == "sync" || durability == "nosync" else {
+            throw ValidationError("--durability must be sync or nosync")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -79,6 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "tessera")
         var options = DataStore.Options()
         options.mapSize = storage.mapSize << 20
+        options.durableCommits = durability == "sync"
         let store = try DataStore(path: storage.data, options: options)
 
         var configuration = DecisionServerConfiguration()
@@ -94,6 +111,7 @@ struct ServeCommand: AsyncParsableCommand {
             webhookSecrets.isEmpty
             ? (environment["TESSERA_WEBHOOK_SECRET"] ?? "").split(separator: ",").map(String.init) : webhookSecrets
         configuration.adminToken = adminToken ?? environment["TESSERA_ADMIN_TOKEN"]
+        configuration.ingestToken = ingestToken ?? ProcessInfo.processInfo.environment["TESSERA_INGEST_TOKEN"]
 
         let server = DecisionServer(
             store: store, configuration: configuration, logger: logger, registry: PrometheusCollectorRegistry())

@@ -25,7 +25,8 @@ final class RunningServer: Sendable {
     let bundle: CompiledBundle
 
     static func start(
-        users: Int = 120, maxBodySize: Int = 1 << 20, configure: (inout DecisionServerConfiguration) -> Void = { _ in }
+        users: Int = 120, maxBodySize: Int = 1 << 20,
+        configure: (inout DecisionServerConfiguration) -> Void = { _ in }
     ) async throws -> RunningServer {
         let directory = NSTemporaryDirectory() + "tessera-server-test-" + UUID().uuidString
         var options = DataStore.Options()

@@ -70,6 +70,9 @@ enum Route: String, Sendable, CaseIterable {
     case webhook = "/v1/webhooks/cms"
     case admin = "/v1/admin"
     case preview = "/v1/preview"
+    case deltas = "/v1/profiles/deltas"
+    case profile = "/v1/profiles/{id}"
+    case ingestSegment = "/v1/ingest/segment"
     case other = "other"
 }
 

@@ -12,9 +12,10 @@ extension RequestRouter {
     /// `GET /v1/decide?user=u1&slots=a,b&device=mobile` and `POST /v1/decide` with a JSON body.
     func decide(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
         try requireMethod(request, "GET", "POST")
-        let decision =
+        var decision =
             request.method == "GET"
             ? try Self.decisionFromQuery(request.query) : try Self.decisionFromBody(request.body)
+        decision.now = state.clock()
         let engine = try liveEngine()
         out.removeAll(keepingCapacity: true)
         choices.removeAll(keepingCapacity: true)
@@ -51,7 +52,8 @@ extension RequestRouter {
         do {
             choice = try reader.withSnapshot { snapshot in
                 let profile = try snapshot.profile(user)
-                return engine.renderSlot(slotID, user: user, context: context, profile: profile, into: &out)
+                return engine.renderSlot(
+                    slotID, user: user, context: context, profile: profile, now: state.clock(), into: &out)
             }
         } catch {
             throw APIError(status: 500, code: "storage_error", message: "reading the profile failed: \(error)")

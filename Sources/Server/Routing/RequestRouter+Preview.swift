@@ -63,10 +63,11 @@ extension RequestRouter {
             return .immediate(error.response(allocator: allocator))
         }
         let store = state.store
-        return onContentThread { try Self.runPreview(ask, store: store) }
+        let clock = state.clock
+        return onContentThread { try Self.runPreview(ask, store: store, now: clock()) }
     }
 
-    static func runPreview(_ ask: PreviewRequest, store: DataStore) throws -> HTTPResponse {
+    static func runPreview(_ ask: PreviewRequest, store: DataStore, now: Double) throws -> HTTPResponse {
         guard let (revision, bundle) = try store.currentBundle() else {
             throw APIError(status: 503, code: "no_bundle", message: "no compiled bundle yet")
         }
@@ -123,7 +124,7 @@ extension RequestRouter {
         JSONWriter.appendInteger(Int64(revision), to: &out)
         let renderAndDecide: (ProfileView?) throws -> Void = { profile in
             out.append(contentsOf: #","segments":"#.utf8)
-            JSONWriter.append(.array(engine.segments(user: user, profile: profile, context: ask.context).map { .string($0) }), to: &out)
+            JSONWriter.append(.array(engine.segments(user: user, profile: profile, context: ask.context, now: now).map { .string($0) }), to: &out)
             if let templateID {
                 guard let handle = library.template(templateID) else {
                     throw APIError(status: 404, code: "unknown_template", message: "no template '\(templateID)'", field: "template")
@@ -131,7 +132,7 @@ extension RequestRouter {
                 var content: [UInt8] = []
                 _ = engine.preview(
                     library: library, template: handle, user: user, profile: profile, context: ask.context, data: ask.data,
-                    into: &content)
+                    now: now, into: &content)
                 out.append(contentsOf: #","content":"#.utf8)
                 content.withUnsafeBytes { JSONWriter.appendString($0, to: &out) }
             }
@@ -140,7 +141,7 @@ extension RequestRouter {
                 var scratch: [UInt8] = []
                 var choices: [SlotChoice] = []
                 engine.decide(
-                    DecisionRequest(user: user, slots: [slot], context: ask.context, explain: true), profile: profile,
+                    DecisionRequest(user: user, slots: [slot], context: ask.context, explain: true, now: now), profile: profile,
                     into: &decision, scratch: &scratch, choices: &choices)
                 out.append(contentsOf: #","decision":"#.utf8)
                 out.append(contentsOf: decision)

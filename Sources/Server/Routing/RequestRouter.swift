@@ -12,6 +12,8 @@ final class RequestRouter: HTTPRequestHandler {
     let eventLoop: any EventLoop
     let state: ServerState
     let reader: ProfileReader
+    /// The profile writer and who may use it.
+    let ingest: IngestContext
     let metrics = LoopMetrics()
     let allocator = ByteBufferAllocator()
     private(set) var engine: DecisionEngine?
@@ -21,10 +23,11 @@ final class RequestRouter: HTTPRequestHandler {
     var scratch: [UInt8] = []
     var choices: [SlotChoice] = []
 
-    init(eventLoop: any EventLoop, state: ServerState, reader: ProfileReader) {
+    init(eventLoop: any EventLoop, state: ServerState, reader: ProfileReader, ingest: IngestContext) {
         self.eventLoop = eventLoop
         self.state = state
         self.reader = reader
+        self.ingest = ingest
         out.reserveCapacity(16 * 1024)
         scratch.reserveCapacity(8 * 1024)
     }
@@ -67,8 +70,17 @@ final class RequestRouter: HTTPRequestHandler {
         case "/v1/preview":
             route = .preview
             result = preview(request)
+        case "/v1/profiles/deltas":
+            route = .deltas
+            result = deferrable { () throws(APIError) in try deltas(request) }
+        case "/v1/ingest/segment":
+            route = .ingestSegment
+            result = deferrable { () throws(APIError) in try segmentIngest(request) }
         default:
-            if request.path.hasPrefix("/v1/slots/") {
+            if request.path.hasPrefix("/v1/profiles/") {
+                route = .profile
+                result = deferrable { () throws(APIError) in try profile(request) }
+            } else if request.path.hasPrefix("/v1/slots/") {
                 route = .slot
                 result = .immediate(answer { () throws(APIError) in try slot(request) })
             } else {
@@ -83,13 +95,26 @@ final class RequestRouter: HTTPRequestHandler {
             metrics.record(route: route, status: response.status, nanoseconds: (NIODeadline.now() - start).nanoseconds)
             return result
         case .deferred(let future):
-            // Recorded when the answer is ready, back on this loop.
-            let bound = NIOLoopBound(metrics, eventLoop: eventLoop)
-            return .deferred(
-                future.hop(to: eventLoop).map { response in
-                    bound.value.record(route: route, status: response.status, nanoseconds: (NIODeadline.now() - start).nanoseconds)
-                    return response
-                })
+            let bound = NIOLoopBound(self, eventLoop: eventLoop)
+            let allocator = self.allocator
+            let answered = future.flatMapErrorThrowing { error in
+                APIError(status: 500, code: "internal_error", message: "\(error)").response(allocator: allocator)
+            }
+            answered.whenSuccess { response in
+                bound.value.metrics.record(
+                    route: route, status: response.status, nanoseconds: (NIODeadline.now() - start).nanoseconds)
+            }
+            return .deferred(answered)
+        }
+    }
+
+    /// Runs a route that may answer later; its thrown errors answer at once.
+    @inline(__always)
+    private func deferrable(_ body: () throws(APIError) -> HTTPHandlerResult) -> HTTPHandlerResult {
+        do {
+            return try body()
+        } catch {
+            return .immediate(error.response(allocator: allocator))
         }
     }
 

@@ -1,4 +1,5 @@
 import Decision
+import Foundation
 public import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -17,6 +18,13 @@ public struct DecisionServerConfiguration: Sendable {
     public var webhookSecrets: [String] = []
     /// Bearer token for `/v1/admin/*` and `/v1/preview`. `nil`: those endpoints are refused.
     public var adminToken: String?
+    /// The bearer token the delta, ingest and profile endpoints require. Default `nil`: those endpoints
+    /// answer 503 explaining how to configure one (they are never open without a token).
+    public var ingestToken: String? = nil
+    /// The profile writer's settings (group commit size, message id retention, its clock).
+    public var writer = DeltaWriter.Configuration()
+    /// The clock decisions are made at (epoch seconds). Default: the wall clock. Tests inject their own.
+    public var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
 
     /// Defaults as documented on each property.
     public init() {}
@@ -38,8 +46,8 @@ public final class DecisionServer: Service, Sendable {
     ) {
         self.configuration = configuration
         self.state = ServerState(
-            store: store, registry: registry, logger: logger, webhookSecrets: configuration.webhookSecrets,
-            adminToken: configuration.adminToken)
+            store: store, registry: registry, logger: logger, clock: configuration.clock,
+            webhookSecrets: configuration.webhookSecrets, adminToken: configuration.adminToken)
     }
 
     /// The bound port once listening (waits until then); useful with port 0.
@@ -73,9 +81,16 @@ public final class DecisionServer: Service, Sendable {
         let readers = NIOLockedValueBox(UncheckedBox(pool))
         let state = self.state
         let initial = engine
+        let writer = try DeltaWriter(store: state.store, configuration: configuration.writer)
+        writer.start()
+        let ingest = IngestContext(writer: writer, access: IngestAccess(token: configuration.ingestToken))
+        if configuration.ingestToken?.isEmpty ?? true {
+            logger.warning(
+                "no ingest token: /v1/profiles and /v1/ingest answer 503 until --ingest-token or TESSERA_INGEST_TOKEN is set")
+        }
         let server = HTTPServer(configuration: configuration.http, logger: logger) { loop in
             let reader = readers.withLockedValue { $0.value.removeLast() }
-            let router = RequestRouter(eventLoop: loop, state: state, reader: reader)
+            let router = RequestRouter(eventLoop: loop, state: state, reader: reader, ingest: ingest)
             if let initial { router.install(initial) }
             state.register(router, on: loop)
             return router
@@ -118,6 +133,13 @@ public final class DecisionServer: Service, Sendable {
         logger.info("shutting down: GOAWAY sent, finishing in-flight requests")
         watcher.cancel()
         try await server.shutdownGracefully()
+        // Every queued write is committed and answered before the process may exit.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                writer.stop()
+                done.resume()
+            }
+        }
         await state.contentThread.drain()
         logger.info("stopped")
     }

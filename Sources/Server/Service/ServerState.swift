@@ -24,9 +24,15 @@ final class ServerState: Sendable {
     let webhookSignature: WebhookSignature?
     /// Token for admin and preview endpoints; `nil` when none is configured (they are then refused).
     let adminToken: String?
+    /// The decisions' clock (epoch seconds): relative-time conditions and membership expiry use it.
+    let clock: @Sendable () -> Double
     private let table = NIOLockedValueBox<[(loop: any EventLoop, router: NIOLoopBound<RequestRouter>)]>([])
 
-    init(store: DataStore, registry: PrometheusCollectorRegistry, logger: Logger, webhookSecrets: [String], adminToken: String?) {
+    init(
+        store: DataStore, registry: PrometheusCollectorRegistry, logger: Logger,
+        clock: @escaping @Sendable () -> Double, webhookSecrets: [String], adminToken: String?
+    ) {
+        self.clock = clock
         self.store = store
         self.registry = registry
         self.logger = logger
