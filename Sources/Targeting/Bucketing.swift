@@ -13,20 +13,8 @@ public enum Bucketing {
     /// `fnv(String(fnv(seed + value))) % 10000 / 10000`. Strings are hashed as UTF-16 code units, as the
     /// JavaScript SDK does.
     public static func hash(seed: String, value: String, version: Int) -> Double? {
-        switch version {
-        case 1:
-            var hasher = FNV1a()
-            hasher.feed(utf16Of: value)
-            hasher.feed(utf16Of: seed)
-            return Double(hasher.state % 1000) / 1000
-        case 2:
-            var inner = FNV1a()
-            inner.feed(utf16Of: seed)
-            inner.feed(utf16Of: value)
-            return outer(inner.state)
-        default:
-            return nil
-        }
+        var value = value
+        return value.withUTF8 { hash(seed: seed, valueUTF8: UnsafeRawBufferPointer($0), version: version) }
     }
 
     /// `hash(seed:value:version:)` for a value given as UTF-8 bytes (e.g. read in place from a profile).
