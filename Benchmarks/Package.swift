@@ -4,7 +4,7 @@ import PackageDescription
 // Microbenchmarks for Tessera (ordo-one/benchmark). A separate package so the root package's
 // `swift build` / `swift test` and CI never resolve or build the benchmark dependencies.
 //
-//     cd Benchmarks && swift package --disable-sandbox benchmark
+//     cd Benchmarks && swift package --disable-sandbox benchmark --no-progress
 //
 // See Loadtest/benchmarks/README.md for the recorded results.
 let package = Package(

@@ -45,7 +45,7 @@ public enum JSONWriter {
         if value.isFinite, value == value.rounded(), abs(value) < 9.007_199_254_740_992e15 {
             appendInteger(Int64(value), to: &out)
         } else if value.isFinite {
-            out.append(contentsOf: Array(value.description.utf8))
+            out.append(contentsOf: value.description.utf8)
         } else {
             out.append(contentsOf: Array("null".utf8))
         }

@@ -8,6 +8,9 @@ import CLMDB
 /// Not thread-safe: use from one thread at a time.
 public final class ReadTransaction {
     let handle: OpaquePointer
+    // Keeps the environment open for as long as a transaction on it exists (closing it first would leave
+    // `handle` dangling in `deinit`).
+    let environment: Environment
     /// Whether a snapshot is currently held.
     public private(set) var isActive: Bool
 
@@ -17,6 +20,7 @@ public final class ReadTransaction {
         try LMDBError.check(
             mdb_txn_begin(environment.handle, nil, UInt32(MDB_RDONLY), &txn), "mdb_txn_begin(read-only)")
         self.handle = txn!
+        self.environment = environment
         self.isActive = true
     }
 

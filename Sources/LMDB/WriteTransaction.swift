@@ -5,6 +5,8 @@ import CLMDB
 /// Either ``commit()`` or ``abort()`` it; a transaction dropped without either is aborted.
 public final class WriteTransaction {
     let handle: OpaquePointer
+    // Keeps the environment open while the transaction exists.
+    let environment: Environment
     private var finished = false
 
     /// Begins a write transaction (blocks while another writer holds the lock).
@@ -12,6 +14,7 @@ public final class WriteTransaction {
         var txn: OpaquePointer?
         try LMDBError.check(mdb_txn_begin(environment.handle, nil, 0, &txn), "mdb_txn_begin(write)")
         self.handle = txn!
+        self.environment = environment
     }
 
     deinit {
