@@ -110,7 +110,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "StoreTests", dependencies: ["Store", "Decision", "BundleCompiler", "Publishing", "JSON"], swiftSettings: swiftSettings
+            name: "StoreTests",
+            dependencies: ["Store", "Decision", "BundleCompiler", "Publishing", "JSON", "Targeting"],
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ServerTests",
