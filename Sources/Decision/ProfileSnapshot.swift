@@ -115,7 +115,8 @@ public struct ProfileSnapshot: Sendable {
                 for (i, e) in list.enumerated() {
                     let field = "events[\(i)]"
                     guard case .object(let eventMembers) = e else {
-                        throw Rejection(field: field, message: "expected an event object {\"type\", \"ts\", \"properties\"}")
+                        throw Rejection(
+                            field: field, message: #"expected an event object {"type", "ts", "properties"}"#)
                     }
                     for (k, _) in eventMembers where k != "type" && k != "ts" && k != "properties" {
                         throw Rejection(

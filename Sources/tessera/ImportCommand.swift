@@ -45,7 +45,9 @@ struct ImportCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("NDJSON file of profiles, or - for standard input.", valueName: "file"))
     var file: String
 
-    @Option(help: "merge: apply each line on top of the stored profile; replace: the line's parts replace the stored ones.")
+    @Option(
+        help: "merge: apply each line on top of the stored profile; replace: the line's parts replace the stored ones."
+    )
     var mode = ImportMode.merge
 
     @Option(help: "Profiles per write transaction.")
@@ -69,7 +71,8 @@ struct ImportCommand: ParsableCommand {
         }
         defer { fclose(handle) }
         var info = stat()
-        let totalBytes = fstat(fileno(handle), &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : nil
+        let isFile = fstat(fileno(handle), &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        let totalBytes = isFile ? Int(info.st_size) : nil
 
         var importer = ProfileImporter(store: store, bundle: bundle)
         importer.mode = mode.snapshotMode

@@ -1,5 +1,5 @@
-import DemoData
 import Decision
+import DemoData
 import JSON
 import Testing
 
@@ -25,7 +25,8 @@ struct DemoPersonaTests {
         return .object(
             members.map { m in
                 guard m.key == "attributes", case .object(let attrs) = m.value else { return m }
-                return (m.key, .object(attrs.filter { !DemoProfileGenerator.behaviourFallbackAttributes.contains($0.key) }))
+                let fallbacks = DemoProfileGenerator.behaviourFallbackAttributes
+                return (m.key, .object(attrs.filter { !fallbacks.contains($0.key) }))
             })
     }
 

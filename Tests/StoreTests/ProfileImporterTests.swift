@@ -130,7 +130,9 @@ struct ProfileImporterTests {
 
         // Events in a replace line rebuild the behaviour from them alone.
         try importLines(
-            [#"{"id":"u1","attributes":{"n":4},"events":[{"type":"purchase","ts":"2026-11-01T10:00:00Z","properties":{"value":80}}]}"#],
+            [
+                #"{"id":"u1","attributes":{"n":4},"events":[{"type":"purchase","ts":"2026-11-01T10:00:00Z","properties":{"value":80}}]}"#
+            ],
             mode: .replace)
         let rebuilt = try #require(try stored("u1")).profile
         #expect(rebuilt.behaviour.events.map(\.type) == ["purchase"])
