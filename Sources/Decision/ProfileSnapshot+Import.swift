@@ -31,18 +31,28 @@ extension ProfileSnapshot {
         }
         guard let events else { return profile }
         if mode == .replace { profile.behaviour = BehaviourState() }
+        // With merge, events at or before the stored last time of their type were already recorded.
         let recorded = profile.behaviour.events
+        var kept: [ProfileDelta.Operation] = []
+        var positions: [Int] = []
+        kept.reserveCapacity(events.count)
         for (i, op) in events.enumerated() {
             if mode == .merge, case .event(let type, _, let time) = op,
                 case .found(let at) = recorded.binarySearch(type), time <= recorded[at].lastAt
             {
                 continue
             }
-            do {
-                try profile.apply(ProfileDelta(user: id, seq: nil, operations: [op]), at: .nan)
-            } catch {
-                throw ProfileInput.Rejection(field: "events[\(i)].type", message: error.message)
-            }
+            kept.append(op)
+            positions.append(i)
+        }
+        guard !kept.isEmpty else { return profile }
+        do {
+            try profile.apply(ProfileDelta(user: id, seq: nil, operations: kept), at: .nan)
+        } catch {
+            // The delta path names `ops[k]` of the kept events; report the line's own index.
+            let k = error.field.dropFirst(4).prefix { $0.isNumber }
+            let index = Int(k).map { positions[$0] } ?? 0
+            throw ProfileInput.Rejection(field: "events[\(index)].type", message: error.message)
         }
         return profile
     }

@@ -1,5 +1,9 @@
 import CLMDB
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One LMDB environment: a memory-mapped data file plus its lock file, opened once per process.
 ///
 /// Owns the `MDB_env*`. Readers (``ReadTransaction``) and writers (``WriteTransaction``) are created from it;
@@ -72,6 +76,20 @@ public final class Environment: @unchecked Sendable {
     /// Flushes the data file to disk (useful after commits made with `durableCommits == false`).
     public func sync() throws(LMDBError) {
         try LMDBError.check(mdb_env_sync(handle, 1), "mdb_env_sync")
+    }
+
+    /// Unmaps this process's view of the data file's pages (they stay in the kernel's page cache and are
+    /// mapped again, without I/O, on the next read). The map is read-only and shared, so nothing is lost.
+    /// A pass that reads the whole file, like a bulk import, calls this between write transactions so its
+    /// resident set follows its batches rather than the size of the file.
+    public func releaseMappedPages() {
+        var info = MDB_envinfo()
+        var stat = MDB_stat()
+        guard mdb_env_info(handle, &info) == 0, mdb_env_stat(handle, &stat) == 0, let base = info.me_mapaddr else {
+            return
+        }
+        let length = min(Int(info.me_mapsize), (Int(info.me_last_pgno) + 1) * Int(stat.ms_psize))
+        _ = madvise(base, length, MADV_DONTNEED)
     }
 
     /// Reader slots left behind by dead processes are released; returns how many.

@@ -6,7 +6,8 @@ import LMDB
 /// merging each line with the stored profile or replacing its parts (``ProfileSnapshot/Mode``).
 ///
 /// - **Streaming**: at most ``batchSize`` parsed lines are held at once; nothing is kept per line beyond
-///   that except counters and the first ``maxReportedRejections`` rejection messages.
+///   that except counters and the first ``maxReportedRejections`` rejection messages. Mapped pages of the
+///   data file are released after each batch, so the resident set does not grow with the file either.
 /// - **Deltas stay ordered**: the stored `seq` is never changed by an import, so a delta replayed after an
 ///   import is still a duplicate. Behaviour and membership score and expiry are kept (see the mode).
 /// - **Erasure holds**: a line for a user with an erasure tombstone is rejected: the snapshot may predate
@@ -81,6 +82,9 @@ public struct ProfileImporter {
                 }
             }
             try txn.commit()
+            // Every batch reads stored records all over the map; letting go of those pages keeps the resident
+            // set bounded by the batch instead of growing to the size of the data file.
+            store.environment.releaseMappedPages()
             batch.removeAll(keepingCapacity: true)
             progress(summary)
         }

@@ -214,6 +214,17 @@ struct ProfileImporterTests {
         #expect(p.behaviour.orderCount == 1, "an older event of a type never seen is recorded")
     }
 
+    @Test func anEventTypeOverTheLimitRejectsTheLineNamingItsOwnIndex() throws {
+        defer { cleanUp() }
+        try importLines([#"{"id":"u1","attributes":{"n":1},"events":[{"type":"t0","ts":100}]}"#])
+        let events = [#"{"type":"t0","ts":50}"#] + (1...64).map { #"{"type":"t\#($0)","ts":200}"# }
+        let summary = try importLines([#"{"id":"u1","attributes":{"n":2},"events":["# + events.joined(separator: ",") + "]}"])
+        #expect(summary.rejected == ["line 1: events[64].type: the profile already has 64 event types"])
+        let p = try #require(try stored("u1")).profile
+        #expect(p.attribute(id("n")) == .number(1), "the whole line changed nothing")
+        #expect(p.behaviour.events.map(\.type) == ["t0"])
+    }
+
     @Test func badLinesAreReportedWithLineNumbersAndTheRestImported() throws {
         defer { cleanUp() }
         let summary = try importLines([
