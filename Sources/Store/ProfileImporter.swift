@@ -7,7 +7,7 @@ import LMDB
 ///
 /// - **Streaming**: at most ``batchSize`` parsed lines are held at once; nothing is kept per line beyond
 ///   that except counters and the first ``maxReportedRejections`` rejection messages. Mapped pages of the
-///   data file are released after each batch, so the resident set does not grow with the file either.
+///   data file are released every 256 lines, so the resident set does not grow with the file either.
 /// - **Deltas stay ordered**: the stored `seq` is never changed by an import, so a delta replayed after an
 ///   import is still a duplicate. Behaviour and membership score and expiry are kept (see the mode).
 /// - **Erasure holds**: a line for a user with an erasure tombstone is rejected: the snapshot may predate
@@ -72,7 +72,10 @@ public struct ProfileImporter {
             guard !batch.isEmpty else { return }
             // A transaction dropped by a thrown error is aborted.
             let txn = try WriteTransaction(store.environment)
-            for pending in batch {
+            for (i, pending) in batch.enumerated() {
+                // Scattered reads map neighbouring pages too; letting go of them every few hundred lines keeps
+                // the resident set bounded by the batch instead of growing towards the size of the data file.
+                if i % 256 == 255 { store.environment.releaseMappedPages() }
                 switch pending {
                 case .rejected(let message): reject(message)
                 case .snapshot(let line, let snapshot):
@@ -82,8 +85,6 @@ public struct ProfileImporter {
                 }
             }
             try txn.commit()
-            // Every batch reads stored records all over the map; letting go of those pages keeps the resident
-            // set bounded by the batch instead of growing to the size of the data file.
             store.environment.releaseMappedPages()
             batch.removeAll(keepingCapacity: true)
             progress(summary)
