@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Decision", targets: ["Decision"]),
         .library(name: "BundleCompiler", targets: ["BundleCompiler"]),
         .library(name: "Store", targets: ["Store"]),
+        .library(name: "DemoData", targets: ["DemoData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -50,6 +51,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Deterministic demo profiles (with behaviour) for `tessera generate-profiles` and the persona tests.
+        .target(name: "DemoData", dependencies: ["JSON", "Targeting"], swiftSettings: swiftSettings),
+
         // Storage: profiles, compiled bundles and metadata in one LMDB environment.
         .target(name: "Store", dependencies: ["LMDB", "Decision", "JSON"], swiftSettings: swiftSettings),
 
@@ -80,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "tessera",
             dependencies: [
-                "Server", "Store", "Decision", "BundleCompiler", "JSON", "Publishing",
+                "Server", "Store", "Decision", "BundleCompiler", "JSON", "Publishing", "DemoData", "Targeting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -102,7 +106,7 @@ let package = Package(
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "DecisionTests", dependencies: ["Decision", "BundleCompiler", "Targeting", "JSON"],
+            name: "DecisionTests", dependencies: ["Decision", "BundleCompiler", "Targeting", "JSON", "DemoData"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -110,7 +114,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "StoreTests", dependencies: ["Store", "Decision", "BundleCompiler", "Publishing", "JSON"], swiftSettings: swiftSettings
+            name: "StoreTests",
+            dependencies: ["Store", "Decision", "BundleCompiler", "Publishing", "JSON", "Targeting"],
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ServerTests",

@@ -172,19 +172,7 @@ extension ProfileDelta.Operation {
             return .removeSegment(id: try segment())
         case "event":
             try allow(["type", "properties", "ts"])
-            guard case .string(let type)? = json["type"], !type.isEmpty, type.utf8.count <= 64,
-                type.utf8.allSatisfy({ $0 > 0x20 && $0 != UInt8(ascii: ".") && $0 < 0x7F })
-            else {
-                throw reject("type", "expected an event type of 1 to 64 printable ASCII characters without dots")
-            }
-            var properties = JSONValue.object([])
-            if let p = json["properties"] {
-                guard case .object = p else { throw reject("properties", "expected an object") }
-                properties = p
-            }
-            var time = Double.nan
-            if let t = json["ts"] { time = try ProfileDelta.parseTime(t, field: "\(field).ts") }
-            return .event(type: type, properties: properties, time: time)
+            return try event(json, field: field, requireTime: false)
         case "consent":
             try allow(["purpose", "granted"])
             guard case .string(let purpose)? = json["purpose"] else { throw reject("purpose", "missing") }
@@ -199,5 +187,33 @@ extension ProfileDelta.Operation {
                 "unknown operation '\(op)' (expected set, unset, increment, append, remove, add_segment, remove_segment, event, consent)"
             )
         }
+    }
+
+    /// Validates the `type`, `properties` and `ts` members of an event at `field` (a delta's `event`
+    /// operation, or an element of an import line's `events`); other members are the caller's to check.
+    /// With `requireTime`, a missing `ts` is rejected.
+    static func event(_ json: JSONValue, field: String, requireTime: Bool) throws(ProfileInput.Rejection)
+        -> ProfileDelta.Operation
+    {
+        func reject(_ sub: String, _ message: String) -> ProfileInput.Rejection {
+            ProfileInput.Rejection(field: "\(field).\(sub)", message: message)
+        }
+        guard case .string(let type)? = json["type"], !type.isEmpty, type.utf8.count <= 64,
+            type.utf8.allSatisfy({ $0 > 0x20 && $0 != UInt8(ascii: ".") && $0 < 0x7F })
+        else {
+            throw reject("type", "expected an event type of 1 to 64 printable ASCII characters without dots")
+        }
+        var properties = JSONValue.object([])
+        if let p = json["properties"] {
+            guard case .object = p else { throw reject("properties", "expected an object") }
+            properties = p
+        }
+        var time = Double.nan
+        if let t = json["ts"] {
+            time = try ProfileDelta.parseTime(t, field: "\(field).ts")
+        } else if requireTime {
+            throw reject("ts", "missing: every imported event needs its time (ISO-8601 or epoch seconds)")
+        }
+        return .event(type: type, properties: properties, time: time)
     }
 }

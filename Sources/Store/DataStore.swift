@@ -6,8 +6,9 @@ public import LMDB
 ///
 /// Opened once per process. Databases: `profiles` (user id → ``ProfileRecord``), `bundles` (revision as 8
 /// big-endian bytes → compiled bundle), `meta` (`revision` → current revision, 8 big-endian bytes),
-/// `sources` and `revisions` (per revision: the sources it was compiled from, its history entry) and
-/// `deliveries` (CMS delivery id → the answer given).
+/// `sources` and `revisions` (per revision: the sources it was compiled from, its history entry),
+/// `deliveries` (CMS delivery id → the answer given) and `tombstones` (erased user id → u64 highest seq seen,
+/// f64 erased at).
 public final class DataStore: Sendable {
     /// The environment.
     public let environment: Environment
@@ -27,6 +28,9 @@ public final class DataStore: Sendable {
     public let revisions: Database
     /// CMS delivery id → the answer given (idempotent redelivery).
     public let deliveries: Database
+    /// Erased user id → tombstone (u64 highest seq seen, f64 erased at), written by ``DeltaWriter``; import
+    /// refuses to recreate a tombstoned user.
+    public let tombstones: Database
 
     static let revisionKey = Array("revision".utf8)
 
@@ -60,6 +64,7 @@ public final class DataStore: Sendable {
         self.sources = try env.openDatabase("sources")
         self.revisions = try env.openDatabase("revisions")
         self.deliveries = try env.openDatabase("deliveries")
+        self.tombstones = try env.openDatabase("tombstones")
     }
 
     /// The current revision and its compiled bundle, or `nil` before the first compile.

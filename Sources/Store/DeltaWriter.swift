@@ -25,10 +25,12 @@ public final class DeltaWriter: @unchecked Sendable {
     /// A completion callback, called on the writer thread.
     public typealias Completion<T> = @Sendable (Result<T, any Error>) -> Void
 
+    /// One queued piece of work and the callback that gets its result.
     enum Job {
         case deltas([ProfileDelta], Completion<[DeltaOutcome]>)
         case erase(user: String, seq: UInt64?, Completion<ErasureOutcome>)
 
+        /// Deltas counted against ``Configuration/maxDeltasPerCommit``.
         var weight: Int {
             if case .deltas(let d, _) = self { return max(1, d.count) }
             return 1
@@ -37,8 +39,8 @@ public final class DeltaWriter: @unchecked Sendable {
 
     let store: DataStore
     let configuration: Configuration
-    /// User id → tombstone (u64 seq, f64 erased at).
-    let tombstones: Database
+    /// User id → tombstone (u64 seq, f64 erased at); the store's database.
+    var tombstones: Database { store.tombstones }
     /// CDP message id → f64 time first seen.
     let messageIDs: Database
 
@@ -52,7 +54,6 @@ public final class DeltaWriter: @unchecked Sendable {
     public init(store: DataStore, configuration: Configuration = Configuration()) throws {
         self.store = store
         self.configuration = configuration
-        self.tombstones = try store.environment.openDatabase("tombstones")
         self.messageIDs = try store.environment.openDatabase("message_ids")
     }
 
@@ -124,21 +125,36 @@ public final class DeltaWriter: @unchecked Sendable {
         }
     }
 
+    /// What one job produced inside a commit, with the callback it goes to once the commit succeeds.
+    enum JobResult {
+        case deltas([DeltaOutcome], Completion<[DeltaOutcome]>)
+        case erase(ErasureOutcome, Completion<ErasureOutcome>)
+
+        /// Calls the job's callback with its result.
+        func deliver() {
+            switch self {
+            case .deltas(let outcomes, let c): c(.success(outcomes))
+            case .erase(let outcome, let c): c(.success(outcome))
+            }
+        }
+    }
+
     /// Applies `jobs` in one write transaction and completes them.
     func commit(_ jobs: [Job]) {
         let now = configuration.clock()
-        var results: [Any] = []
+        var results: [JobResult] = []
+        results.reserveCapacity(jobs.count)
         do {
             let txn = try WriteTransaction(store.environment)
             for job in jobs {
                 switch job {
-                case .deltas(let deltas, _):
+                case .deltas(let deltas, let c):
                     var outcomes: [DeltaOutcome] = []
                     outcomes.reserveCapacity(deltas.count)
                     for d in deltas { outcomes.append(try apply(d, txn: txn, now: now)) }
-                    results.append(outcomes)
-                case .erase(let user, let seq, _):
-                    results.append(try erase(user, seq: seq, txn: txn, now: now))
+                    results.append(.deltas(outcomes, c))
+                case .erase(let user, let seq, let c):
+                    results.append(.erase(try erase(user, seq: seq, txn: txn, now: now), c))
                 }
             }
             if now - lastSweep > 600 {
@@ -155,12 +171,7 @@ public final class DeltaWriter: @unchecked Sendable {
             }
             return
         }
-        for (job, result) in zip(jobs, results) {
-            switch job {
-            case .deltas(_, let c): c(.success(result as! [DeltaOutcome]))
-            case .erase(_, _, let c): c(.success(result as! ErasureOutcome))
-            }
-        }
+        for result in results { result.deliver() }
     }
 
     func tombstoneSeq(_ key: [UInt8], txn: WriteTransaction) throws -> UInt64? {

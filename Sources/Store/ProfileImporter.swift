@@ -2,21 +2,56 @@ public import Decision
 import JSON
 import LMDB
 
-/// Imports NDJSON profiles (`{"id", "attributes", "segments", "consent"}` per line) in batched write
-/// transactions. A bad line is reported with its number and skipped; the rest are imported.
+/// Imports an NDJSON snapshot of profiles (``ProfileSnapshot`` per line) in bounded write transactions,
+/// merging each line with the stored profile or replacing its parts (``ProfileSnapshot/Mode``).
+///
+/// - **Streaming**: at most ``batchSize`` parsed lines are held at once; nothing is kept per line beyond
+///   that except counters and the first ``maxReportedRejections`` rejection messages. Mapped pages of the
+///   data file are released every 256 lines, so the resident set does not grow with the file either.
+/// - **Deltas stay ordered**: the stored `seq` is never changed by an import, so a delta replayed after an
+///   import is still a duplicate. Behaviour and membership score and expiry are kept (see the mode).
+/// - **Erasure holds**: a line for a user with an erasure tombstone is rejected: the snapshot may predate
+///   the erasure. A delta with a newer seq is what recreates an erased user.
+/// - **Idempotent**: a line that would store the same bytes leaves the record untouched (its version is
+///   not bumped), so rerunning the same file changes nothing. A changed record gets the next version.
+/// - A bad line is reported with its number and field, and skipped; the rest are imported.
 public struct ProfileImporter {
     /// What one import did.
-    public struct Summary: Sendable {
-        /// Lines stored.
-        public var imported = 0
-        /// Lines rejected, with `line: field: message`.
+    public struct Summary: Sendable, Equatable {
+        /// Lines read (blank ones included).
+        public var lines = 0
+        /// Lines that stored a profile for a new user.
+        public var created = 0
+        /// Lines that changed a stored profile.
+        public var updated = 0
+        /// Lines accepted that left the stored profile exactly as it was.
+        public var unchanged = 0
+        /// Lines rejected.
+        public var rejectedCount = 0
+        /// The first rejections, at most ``ProfileImporter/maxReportedRejections``, as `line N: field: message`.
         public var rejected: [String] = []
+
+        /// Lines accepted: created, updated or unchanged.
+        public var imported: Int { created + updated + unchanged }
+
+        /// Nothing imported yet.
+        public init() {}
+    }
+
+    /// A line waiting for the next write transaction.
+    enum Pending {
+        case snapshot(line: Int, ProfileSnapshot)
+        case rejected(String)
     }
 
     let store: DataStore
     let bundle: CompiledBundle
-    /// Profiles per write transaction.
+    /// How each line combines with the stored profile. Default ``ProfileSnapshot/Mode/merge``.
+    public var mode = ProfileSnapshot.Mode.merge
+    /// Lines per write transaction. Default 10,000.
     public var batchSize = 10_000
+    /// Rejection messages kept in ``Summary/rejected``; further ones are only counted. Default 100.
+    public var maxReportedRejections = 100
 
     /// An importer validating against `bundle`.
     public init(store: DataStore, bundle: CompiledBundle) {
@@ -24,46 +59,86 @@ public struct ProfileImporter {
         self.bundle = bundle
     }
 
-    /// Imports every line `nextLine` yields (nil ends). `progress` is called after each committed batch
-    /// with the number of lines read so far.
-    public func run(lines nextLine: () throws -> [UInt8]?, progress: (Int) -> Void = { _ in }) throws -> Summary {
+    /// Imports every line `nextLine` yields (nil ends). `progress` is called after each committed batch.
+    public func run(lines nextLine: () throws -> [UInt8]?, progress: (Summary) -> Void = { _ in }) throws -> Summary {
         var summary = Summary()
-        var lineNumber = 0
-        var batch: [(key: [UInt8], value: [UInt8])] = []
+        var batch: [Pending] = []
+        batch.reserveCapacity(min(batchSize, 100_000))
+        func reject(_ message: String) {
+            summary.rejectedCount += 1
+            if summary.rejected.count < maxReportedRejections { summary.rejected.append(message) }
+        }
         func flush() throws {
             guard !batch.isEmpty else { return }
+            // A transaction dropped by a thrown error is aborted.
             let txn = try WriteTransaction(store.environment)
-            for (k, v) in batch {
-                // Keep versions increasing across re-imports: the new record's version follows the stored one.
-                var value = v
-                if let old = try k.withUnsafeBytes({ try txn.get(store.profiles, key: $0) }),
-                    let view = ProfileView(old)
-                {
-                    let version = view.version + 1
-                    withUnsafeBytes(of: version.littleEndian) { value.replaceSubrange(4..<12, with: $0) }
+            for (i, pending) in batch.enumerated() {
+                // Scattered reads map neighbouring pages too; letting go of them every few hundred lines keeps
+                // the resident set bounded by the batch instead of growing towards the size of the data file.
+                if i % 256 == 255 { store.environment.releaseMappedPages() }
+                switch pending {
+                case .rejected(let message): reject(message)
+                case .snapshot(let line, let snapshot):
+                    if let message = try store(snapshot, txn: txn, summary: &summary) {
+                        reject("line \(line): \(message)")
+                    }
                 }
-                try txn.put(store.profiles, key: k, value: value)
             }
             try txn.commit()
-            summary.imported += batch.count
+            store.environment.releaseMappedPages()
             batch.removeAll(keepingCapacity: true)
-            progress(lineNumber)
+            progress(summary)
         }
         while let line = try nextLine() {
-            lineNumber += 1
+            summary.lines += 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             do {
                 let json = try line.withUnsafeBytes { try JSONValue.parse($0) }
-                let (id, profile) = try ProfileInput.parse(json, bundle: bundle, version: 1)
-                batch.append((Array(id.utf8), profile.encode()))
+                batch.append(.snapshot(line: summary.lines, try ProfileSnapshot.parse(json, bundle: bundle)))
             } catch let e as JSONParseError {
-                summary.rejected.append("line \(lineNumber):\(e.column): invalid JSON: \(e.message)")
+                batch.append(.rejected("line \(summary.lines):\(e.column): invalid JSON: \(e.message)"))
             } catch let e as ProfileInput.Rejection {
-                summary.rejected.append("line \(lineNumber): \(e.field): \(e.message)")
+                batch.append(.rejected("line \(summary.lines): \(e.field): \(e.message)"))
             }
             if batch.count >= batchSize { try flush() }
         }
         try flush()
         return summary
+    }
+
+    /// Stores one line inside `txn`, counting it in `summary`; returns a rejection message (`field: message`)
+    /// instead when the line cannot be stored.
+    func store(_ snapshot: ProfileSnapshot, txn: WriteTransaction, summary: inout Summary) throws -> String? {
+        let key = Array(snapshot.id.utf8)
+        if let raw = try key.withUnsafeBytes({ try txn.get(store.tombstones, key: $0) }), raw.count >= 8 {
+            let seq = raw.loadUnaligned(as: UInt64.self).littleEndian
+            return
+                "id: user '\(snapshot.id)' was erased (tombstone at seq \(seq)); the snapshot may predate the erasure, so import does not recreate them (a delta with a newer seq does)"
+        }
+        let old = try key.withUnsafeBytes { try txn.get(store.profiles, key: $0) }
+        let stored = old.flatMap { ProfileView($0) }.map { ProfileData($0) }
+        var profile: ProfileData
+        do {
+            profile = try snapshot.profile(over: stored, mode: mode)
+        } catch {
+            return "\(error.field): \(error.message)"
+        }
+        if let stored, let old {
+            // Encoded with the stored version: identical bytes mean nothing changed, and nothing is written.
+            profile.version = stored.version
+            var bytes = profile.encode()
+            if bytes.elementsEqual(old) {
+                summary.unchanged += 1
+                return nil
+            }
+            withUnsafeBytes(of: (stored.version + 1).littleEndian) { bytes.replaceSubrange(4..<12, with: $0) }
+            try txn.put(store.profiles, key: key, value: bytes)
+            summary.updated += 1
+        } else {
+            profile.version = 1
+            try txn.put(store.profiles, key: key, value: profile.encode())
+            summary.created += 1
+        }
+        return nil
     }
 }
