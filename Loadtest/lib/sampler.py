@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Samples one process's CPU time and memory from /proc until it exits or this sampler is stopped.
 
-Writes CSV lines `epoch_seconds,cpu_ticks,rss_kib,hwm_kib` (cpu_ticks = utime + stime, in clock
-ticks) every --interval seconds, flushing each line so a killed sampler leaves a complete file.
+Writes CSV lines `epoch_seconds,cpu_ticks,rss_kib,hwm_kib,anon_kib,file_kib` (cpu_ticks = utime + stime,
+in clock ticks; anon is heap and stacks, file is mapped files such as the LMDB data file) every --interval seconds, flushing each line so a killed sampler leaves a complete file.
 
   sampler.py --pid 1234 --out server.csv --interval 0.2
 
@@ -22,14 +22,18 @@ def sample(pid):
     # Fields after the parenthesized command name; utime and stime are fields 14 and 15.
     fields = stat[stat.rindex(")") + 2:].split()
     ticks = int(fields[11]) + int(fields[12])
-    rss = hwm = 0
+    rss = hwm = anon = mapped = 0
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS:"):
                 rss = int(line.split()[1])
             elif line.startswith("VmHWM:"):
                 hwm = int(line.split()[1])
-    return ticks, rss, hwm
+            elif line.startswith("RssAnon:"):
+                anon = int(line.split()[1])
+            elif line.startswith("RssFile:"):
+                mapped = int(line.split()[1])
+    return ticks, rss, hwm, anon, mapped
 
 
 def cpus():
@@ -62,13 +66,13 @@ def main():
                 out.flush()
                 time.sleep(a.interval)
     with open(a.out, "w") as out:
-        out.write("epoch,cpu_ticks,rss_kib,hwm_kib\n")
+        out.write("epoch,cpu_ticks,rss_kib,hwm_kib,anon_kib,file_kib\n")
         while True:
             try:
-                ticks, rss, hwm = sample(a.pid)
+                ticks, rss, hwm, anon, mapped = sample(a.pid)
             except (FileNotFoundError, ProcessLookupError):
                 return
-            out.write(f"{time.time():.3f},{ticks},{rss},{hwm}\n")
+            out.write(f"{time.time():.3f},{ticks},{rss},{hwm},{anon},{mapped}\n")
             out.flush()
             time.sleep(a.interval)
 
