@@ -19,9 +19,12 @@ extension RequestRouter {
         let engine = try liveEngine()
         out.removeAll(keepingCapacity: true)
         choices.removeAll(keepingCapacity: true)
+        var tag = EntityTag(route: "decide", revision: engine.revision)
+        var use = EntityTag.ProfileUse.anonymous
         do {
             try reader.withSnapshot { snapshot in
                 let profile = try snapshot.profile(decision.user)
+                use = tag.combine(profile: profile)
                 engine.decide(decision, profile: profile, into: &out, scratch: &scratch, choices: &choices)
             }
         } catch {
@@ -29,8 +32,15 @@ extension RequestRouter {
         }
         for c in choices { metrics.record(c) }
         out.append(0x0A)
-        return bytesResponse(
-            contentType: "application/json", extraHeaders: [("x-tessera-revision", String(engine.revision))])
+        guard request.method == "GET" else {
+            // A POST answer is not cacheable; it carries no validators.
+            return bytesResponse(
+                contentType: "application/json", extraHeaders: [("x-tessera-revision", String(engine.revision))])
+        }
+        tag.combine(user: decision.user, slots: decision.slots, context: decision.context, explain: decision.explain)
+        tag.combine(choices)
+        return conditionalResponse(
+            request, tag: tag, use: use, contentType: "application/json", revision: engine.revision)
     }
 
     /// `GET /v1/slots/{slot}?user=u1&...`: the rendered block alone.
@@ -48,10 +58,13 @@ extension RequestRouter {
         }
         let engine = try liveEngine()
         out.removeAll(keepingCapacity: true)
+        var tag = EntityTag(route: "slot", revision: engine.revision)
+        var use = EntityTag.ProfileUse.anonymous
         let choice: SlotChoice?
         do {
             choice = try reader.withSnapshot { snapshot in
                 let profile = try snapshot.profile(user)
+                use = tag.combine(profile: profile)
                 return engine.renderSlot(
                     slotID, user: user, context: context, profile: profile, now: state.clock(), into: &out)
             }
@@ -65,8 +78,10 @@ extension RequestRouter {
             throw e
         }
         metrics.record(choice)
-        return bytesResponse(
-            contentType: "text/html; charset=utf-8", extraHeaders: [("x-tessera-revision", String(engine.revision))])
+        tag.combine(user: user, slots: [slotID], context: context, explain: false)
+        tag.combine([choice])
+        return conditionalResponse(
+            request, tag: tag, use: use, contentType: "text/html; charset=utf-8", revision: engine.revision)
     }
 
     // MARK: - Request parsing

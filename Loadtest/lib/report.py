@@ -1,0 +1,569 @@
+#!/usr/bin/env python3
+"""Turns the raw runs of one Loadtest/run into report.md, results.json and latency.png.
+
+  report.py --results Loadtest/results/<stamp>    write the report; exit 1 when any request failed or was not 2xx
+  report.py --peak <run dir>                      print a run's measured request rate (an integer)
+
+Raw input (under <stamp>/tmp/, not committed): runs/<scenario>/<run>/{meta.json,h2load.txt,log.tsv}, the
+/proc samples tessera.csv and nginx.csv, and <stamp>/environment.json. Latency percentiles come from h2load's
+per-request log (microseconds from a request's start to the end of its response), never from its means.
+"""
+import argparse
+import csv
+import glob
+import json
+import math
+import os
+import re
+import shutil
+import sys
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PERCENTILES = [("p50", 0.50), ("p90", 0.90), ("p99", 0.99), ("p999", 0.999)]
+
+TITLES = {
+    "static": "static file (nginx), HTTP/2",
+    "healthz": "Tessera /healthz, HTTP/2",
+    "decide1": "decide, 1 slot, known users (Zipf)",
+    "decide4": "decide, 4 slots, known users (Zipf)",
+    "fragment": "/v1/slots/{slot} fragment, known users (Zipf)",
+    "anonymous": "decide, 1 slot, anonymous users",
+    "static_h1_newconn": "static file (nginx), HTTP/1.1, new connection per request",
+    "healthz_h1_newconn": "Tessera /healthz, HTTP/1.1, new connection per request",
+    "decide1_h1_newconn": "decide, 1 slot, HTTP/1.1, new connection per request",
+    "static_h2_newconn": "static file (nginx), HTTP/2, one request per connection",
+    "healthz_h2_newconn": "Tessera /healthz, HTTP/2, one request per connection",
+    "decide1_h2_newconn": "decide, 1 slot, HTTP/2, one request per connection",
+}
+BASELINES = {"stream": ("static", "healthz"),
+             "newconn-h1": ("static_h1_newconn", "healthz_h1_newconn"),
+             "newconn-h2": ("static_h2_newconn", "healthz_h2_newconn")}
+
+# ------------------------------------------------------------------------------------------------------------------
+# Parsing
+
+
+def seconds(value, unit):
+    return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[unit]
+
+
+def parse_h2load(path):
+    """Sums every h2load summary block in the file (one per invocation)."""
+    text = open(path).read() if os.path.exists(path) else ""
+    r = {"blocks": 0, "wall_s": 0.0, "rps": 0.0, "total": 0, "started": 0, "done": 0, "succeeded": 0,
+         "failed": 0, "errored": 0, "timeout": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0, "ttfb_mean_us": None,
+         "ttfb_max_us": None, "connect_mean_us": None}
+    for m in re.finditer(r"finished in ([0-9.]+)(us|ms|s), ([0-9.]+) req/s", text):
+        r["blocks"] += 1
+        r["wall_s"] += seconds(m.group(1), m.group(2))
+        r["rps"] = float(m.group(3))
+    for m in re.finditer(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, "
+                         r"(\d+) errored, (\d+) timeout", text):
+        for k, v in zip(["total", "started", "done", "succeeded", "failed", "errored", "timeout"], m.groups()):
+            r[k] += int(v)
+    for m in re.finditer(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", text):
+        for k, v in zip(["2xx", "3xx", "4xx", "5xx"], m.groups()):
+            r[k] += int(v)
+
+    def stat_line(name):
+        ms = list(re.finditer(name + r"\s*:\s*([0-9.]+)(us|ms|s)\s+([0-9.]+)(us|ms|s)\s+([0-9.]+)(us|ms|s)", text))
+        if not ms:
+            return None, None
+        means = [seconds(m.group(5), m.group(6)) * 1e6 for m in ms]
+        maxes = [seconds(m.group(3), m.group(4)) * 1e6 for m in ms]
+        return sum(means) / len(means), max(maxes)
+
+    r["ttfb_mean_us"], r["ttfb_max_us"] = stat_line("time to 1st byte")
+    r["connect_mean_us"], _ = stat_line("time for connect")
+    if "error" in text.lower() and r["blocks"] == 0:
+        r["errored"] = max(r["errored"], 1)
+    return r
+
+
+def percentile(sorted_values, q):
+    """Nearest rank."""
+    if not sorted_values:
+        return None
+    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
+
+
+def parse_log(path):
+    """Durations of answered requests (sorted), the count of non-2xx answers, and the count of rows with status 0:
+    requests still in flight when a timed run ended, which h2load cuts off (not server errors)."""
+    durations, bad, cut = [], 0, 0
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                parts = line.split("\t")
+                if len(parts) < 3:
+                    continue
+                status, us = int(parts[1]), int(parts[2])
+                if status == 0:
+                    cut += 1
+                    continue
+                if not 200 <= status < 300:
+                    bad += 1
+                durations.append(us)
+    durations.sort()
+    return durations, bad, cut
+
+
+def samples(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [(float(r["epoch"]), int(r["cpu_ticks"]), int(r["rss_kib"]), int(r["hwm_kib"]),
+                 int(r.get("anon_kib") or 0), int(r.get("file_kib") or 0)) for r in csv.DictReader(f)]
+
+
+def window(rows, start, end):
+    """CPU percent and peak RSS of the sampled process between start and end."""
+    inside = [r for r in rows if start <= r[0] <= end]
+    before = [r for r in rows if r[0] < start]
+    first = before[-1] if before else (inside[0] if inside else None)
+    last = inside[-1] if inside else None
+    if not first or not last or last[0] <= first[0]:
+        return None, None
+    cpu = (last[1] - first[1]) / CLK_TCK / (last[0] - first[0]) * 100
+    return round(cpu, 1), max(r[2] for r in inside)
+
+
+def system_samples(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        rows = list(csv.reader(f))[1:]
+    return [(float(r[0]), [(int(r[i]), int(r[i + 1])) for i in range(1, len(r) - 1, 2)]) for r in rows]
+
+
+def core_busy(rows, start, end):
+    """Percent busy of each CPU between start and end (all processes)."""
+    inside = [r for r in rows if start <= r[0] <= end]
+    before = [r for r in rows if r[0] < start]
+    first = before[-1] if before else (inside[0] if inside else None)
+    last = inside[-1] if inside else None
+    if not first or not last or last[0] <= first[0]:
+        return None
+    return [round((b1 - b0) / max(1, t1 - t0) * 100, 1) for (b0, t0), (b1, t1) in zip(first[1], last[1])]
+
+
+def interference_of(run_dir, system=None, procs=None):
+    """Percent of CPU 0 and CPU 1 that other processes took during the run (pinned runs), or of both cores
+    together (unpinned): busy time minus the server's and h2load's own."""
+    results = os.path.dirname(os.path.dirname(os.path.dirname(run_dir)))
+    meta = json.load(open(os.path.join(run_dir, "meta.json")))
+    if system is None:
+        system = system_samples(os.path.join(results, "cpus.csv"))
+    if procs is None:
+        procs = {meta["server"]: samples(os.path.join(results, meta["server"] + ".csv"))}
+    busy = core_busy(system, meta["start"], meta["end"])
+    server_cpu, _ = window(procs.get(meta["server"], []), meta["start"], meta["end"])
+    if not busy or server_cpu is None or len(busy) < 2:
+        return None
+    client = float(meta.get("client_cpu_s", 0)) / max(1e-3, meta["end"] - meta["start"]) * 100
+    if meta["pinned"]:
+        return [round(max(0.0, busy[0] - server_cpu), 1), round(max(0.0, busy[1] - client), 1)]
+    return [round(max(0.0, sum(busy) - server_cpu - client), 1)]
+
+
+def peak_of(run_dir):
+    h = parse_h2load(os.path.join(run_dir, "h2load.txt"))
+    meta = json.load(open(os.path.join(run_dir, "meta.json")))
+    if meta.get("mode", "stream") == "stream":
+        return h["rps"]
+    return h["done"] / h["wall_s"] if h["wall_s"] else 0.0
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Collecting
+
+
+def collect(results_dir):
+    tmp = os.path.join(results_dir, "tmp")
+    env = json.load(open(os.path.join(results_dir, "environment.json")))
+    procs = {"tessera": samples(os.path.join(tmp, "tessera.csv")), "nginx": samples(os.path.join(tmp, "nginx.csv"))}
+    system = system_samples(os.path.join(tmp, "cpus.csv"))
+    scenarios = []
+    known = list(TITLES) + ["mixed_deltas", "mixed_publishes"]
+    order = sorted(glob.glob(os.path.join(tmp, "runs", "*")),
+                   key=lambda d: (known.index(os.path.basename(d)) if os.path.basename(d) in known else len(known),
+                                  os.path.getmtime(d)))
+    for sdir in order:
+        name = os.path.basename(sdir)
+        top = os.path.join(sdir, "meta.json")
+        if os.path.exists(top):
+            meta = json.load(open(top))
+            scenarios.append({"name": name, "title": meta.get("title", name), "not_available": meta["not_available"]})
+            continue
+        runs = []
+        for rdir in sorted(glob.glob(os.path.join(sdir, "*")), key=os.path.getmtime):
+            meta = json.load(open(os.path.join(rdir, "meta.json")))
+            h = parse_h2load(os.path.join(rdir, "h2load.txt"))
+            durations, bad_log, cut = parse_log(os.path.join(rdir, "log.tsv"))
+            cpu, rss = window(procs.get(meta["server"], []), meta["start"], meta["end"])
+            measured = peak_of(rdir)
+            busy = core_busy(system, meta["start"], meta["end"])
+            lost = interference_of(rdir, system, procs)
+            run = {
+                "run": meta["run"], "mode": meta["mode"], "pinned": bool(meta["pinned"]), "rate": meta["rate"],
+                "achieved_rps": round(measured, 1), "requests": h["done"], "logged": len(durations),
+                "errors": h["failed"] + h["errored"] + h["timeout"] + (1 if meta["exit"] else 0),
+                "non_2xx": max(h["3xx"] + h["4xx"] + h["5xx"], bad_log), "cut_at_end": cut,
+                "server_cpu_percent": cpu, "server_peak_rss_kib": rss,
+                "ttfb_mean_us": h["ttfb_mean_us"], "ttfb_max_us": h["ttfb_max_us"],
+                "connect_mean_us": h["connect_mean_us"], "command": meta["command"],
+                "h2load_invocations": h["blocks"], "cpu_busy_percent": busy,
+                "others_cpu_percent": lost, "attempt": meta.get("attempt", 1),
+            }
+            for key, q in PERCENTILES:
+                run[key + "_us"] = percentile(durations, q)
+            run["max_us"] = durations[-1] if durations else None
+            run["_durations"] = durations
+            runs.append(run)
+        mode = runs[0]["mode"] if runs else "stream"
+        scenarios.append({"name": name, "title": TITLES.get(name, name), "mode": mode, "runs": runs})
+    return env, procs, scenarios
+
+
+def summarize(env, procs, scenarios):
+    by_name = {s["name"]: s for s in scenarios}
+
+    def run_of(name, run):
+        s = by_name.get(name)
+        for r in (s or {}).get("runs", []):
+            if r["run"] == run:
+                return r
+        return None
+
+    out = []
+    for s in scenarios:
+        if "not_available" in s:
+            out.append({"name": s["name"], "title": s["title"], "status": "not yet available",
+                        "reason": s["not_available"], "peak_rps": None, "baseline_rps": None, "ratio": None,
+                        "errors": None})
+            continue
+        static_name, health_name = BASELINES[s["mode"]]
+        peak = run_of(s["name"], "peak")
+        static = run_of(static_name, "peak")
+        health = run_of(health_name, "peak")
+        unpinned = run_of(s["name"], "unpinned_peak")
+        static_unpinned = run_of(static_name, "unpinned_peak")
+        errors = sum(r["errors"] + r["non_2xx"] for r in s["runs"])
+        entry = {
+            "name": s["name"], "title": s["title"], "mode": s["mode"], "status": "measured",
+            "peak_rps": peak["achieved_rps"] if peak else None,
+            "baseline": static_name,
+            "baseline_rps": static["achieved_rps"] if static else None,
+            "ratio": round(peak["achieved_rps"] / static["achieved_rps"], 3) if peak and static else None,
+            "healthz_rps": health["achieved_rps"] if health else None,
+            "ratio_to_healthz": round(peak["achieved_rps"] / health["achieved_rps"], 3) if peak and health else None,
+            "unpinned_peak_rps": unpinned["achieved_rps"] if unpinned else None,
+            "unpinned_ratio": round(unpinned["achieved_rps"] / static_unpinned["achieved_rps"], 3)
+            if unpinned and static_unpinned else None,
+            "errors": errors,
+            "runs": [{k: v for k, v in r.items() if not k.startswith("_")} for r in s["runs"]],
+        }
+        out.append(entry)
+
+    rows = procs["tessera"]
+    rss = None
+    if rows:
+        first_run = min((r for s in scenarios for r in s.get("runs", []) if r.get("server_peak_rss_kib")),
+                        key=lambda r: 0, default=None)
+        rss = {"first_sample_kib": rows[0][2], "last_sample_kib": rows[-1][2],
+               "anon_first_kib": rows[0][4], "anon_last_kib": rows[-1][4], "anon_max_kib": max(r[4] for r in rows),
+               "file_last_kib": rows[-1][5],
+               "max_kib": max(r[2] for r in rows), "hwm_kib": rows[-1][3], "samples": len(rows),
+               "requests_served": sum(r["requests"] for s in scenarios for r in s.get("runs", [])
+                                      if s.get("name", "").startswith(("healthz", "decide", "fragment", "anonymous")))}
+        del first_run
+    return {"environment": env, "scenarios": out, "tessera_rss": rss,
+            "errors_total": sum(s["errors"] or 0 for s in out)}
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Writing
+
+
+def fmt_us(v):
+    if v is None:
+        return "–"
+    return f"{v / 1000:.2f} ms" if v >= 10_000 else f"{v} µs"
+
+
+def fmt_num(v, digits=0):
+    return "–" if v is None else f"{v:,.{digits}f}"
+
+
+def fmt_lost(r):
+    lost = r.get("others_cpu_percent")
+    if not lost:
+        return "–"
+    text = " / ".join(f"{v:.0f}%" for v in lost)
+    if r.get("attempt", 1) > 1:
+        text += f" (try {r['attempt']})"
+    return text
+
+
+def fmt_ratio(v):
+    return "–" if v is None else f"{v * 100:.0f}%"
+
+
+def targets(summary):
+    by = {s["name"]: s for s in summary["scenarios"]}
+    d = by.get("decide1")
+    rows = []
+    if not d or d.get("status") != "measured":
+        return rows
+    rate50 = next((r for r in d["runs"] if r["run"] == "rate50"), None)
+    rows.append(("decide 1 slot ≥ 50% of the static server's req/s", fmt_ratio(d["ratio"]),
+                 d["ratio"] is not None and d["ratio"] >= 0.5))
+    rows.append(("decide 1 slot > 50,000 decisions/s on one core", fmt_num(d["peak_rps"]),
+                 d["peak_rps"] is not None and d["peak_rps"] > 50_000))
+    if rate50:
+        rows.append(("p99 < 1 ms at 50% of peak", fmt_us(rate50["p99_us"]),
+                     rate50["p99_us"] is not None and rate50["p99_us"] < 1000))
+        rows.append(("p99.9 < 5 ms at 50% of peak", fmt_us(rate50["p999_us"]),
+                     rate50["p999_us"] is not None and rate50["p999_us"] < 5000))
+    rows.append(("zero errors and non-2xx in the whole run", str(summary["errors_total"]),
+                 summary["errors_total"] == 0))
+    rss = summary["tessera_rss"]
+    if rss:
+        growth = (rss["last_sample_kib"] - rss["first_sample_kib"]) / rss["first_sample_kib"]
+        anon_growth = rss["anon_last_kib"] - rss["anon_first_kib"]
+        rows.append(("Tessera heap (RssAnon) flat over the run",
+                     f"{rss['anon_first_kib'] / 1024:.1f} → {rss['anon_last_kib'] / 1024:.1f} MiB "
+                     f"(max {rss['anon_max_kib'] / 1024:.1f} MiB) over {rss['requests_served']:,} requests; "
+                     f"total RSS {rss['first_sample_kib'] / 1024:.1f} → {rss['last_sample_kib'] / 1024:.1f} MiB, "
+                     f"of which {rss['file_last_kib'] / 1024:.1f} MiB mapped LMDB/binary pages",
+                     rss["anon_first_kib"] > 0 and anon_growth <= max(4096, 0.1 * rss["anon_first_kib"])))
+    return rows
+
+
+def write_markdown(path, summary, plot_name):
+    env = summary["environment"]
+    L = []
+    L.append(f"# Tessera load test {env['timestamp']}")
+    L.append("")
+    if summary["errors_total"]:
+        L.append(f"**⚠ {summary['errors_total']} failed or non-2xx requests in this run — see the tables.**")
+        L.append("")
+    L.append(f"Commit `{env['commit']}`{' (with uncommitted changes)' if env['uncommitted_changes'] else ''}, "
+             f"{'quick smoke run' if env['quick'] else 'full run'}, {env['profiles']:,} profiles "
+             f"(imported in {env['import_seconds']} s). {env['cpus']} CPUs ({env['cpu_model']}), "
+             f"kernel {env['kernel']}, {env['h2load']}, {env['nginx']}. "
+             f"Load average at start {env['loadavg_start']}, at end {env['loadavg_end']} "
+             "(the machine is shared: other builds may run at the same time).")
+    L.append("")
+    mb = env["median_body_bytes"]
+    L.append(f"Median response bodies: decide 1 slot {mb['decide1']} B, decide 4 slots {mb['decide4']} B, "
+             f"fragment {mb['fragment']} B; the static baseline serves a {env['static_file_bytes']} B file.")
+    L.append("")
+    shape = env["shape"]
+    L.append("How: pinned runs put the server (Tessera `--threads 1`, nginx `worker_processes 1`) on CPU 0 and "
+             "h2load (`-t 1`) on CPU 1. "
+             f"Peak = closed loop, {shape['peak_clients']} connection(s) × {shape['peak_streams']} streams, "
+             f"{shape['peak_seconds']} s after {shape['warmup_seconds']} s warm-up. Fixed-rate runs: h2load "
+             f"`--rps` split over {shape['rate_clients']} connections ({shape['rate_streams']} streams each), "
+             f"{shape['rate_seconds']} s, at a fraction of that scenario's own peak. New-connection peaks: "
+             f"repeated bursts of {shape['burst']} connections with one request each (req/s = requests / summed "
+             "h2load wall time); their fixed-rate runs open connections at the rate with `-r`. Percentiles are "
+             "nearest-rank over h2load's per-request `--log-file` (request start to end of response; for new "
+             "connections this excludes the TCP connect, shown separately as TTFB). Server CPU and RSS are "
+             "sampled from /proc every 0.2 s. \"Others' CPU\" is what other processes on this shared machine took: "
+             "CPU 0's busy time (/proc/stat) minus the server's own / CPU 1's minus h2load's (unpinned: both cores "
+             "together); a run that lost more than 10% of either core is repeated up to 3 times (\"try N\"). "
+             "Servers and h2load run at nice -10 when allowed. Every command is listed under each table.")
+    L.append("")
+
+    L.append("**About the fixed-rate percentiles.** h2load's `--rps` sends from a per-connection timer that fires at "
+             "most every 10 ms, and the connections' timers are nearly in phase, so at a rate R about R/100 requests "
+             "arrive together every 10 ms rather than one every 1/R s. A server whose peak is P needs (R/100)/P "
+             "to work through such a batch: at 50% of peak that is about 5 ms for the last request of each batch, "
+             "whatever the server (the static baseline shows the same shape). So these percentiles measure service "
+             "under 10 ms bursts; each scenario lists its batch size and drain time. Requests a connection could not "
+             "send because 32 streams were busy wait unrecorded in h2load (its log starts the clock at sending), so "
+             "any run whose achieved rate is under 95% of its target is flagged.")
+    L.append("")
+    L.append("## Summary")
+    L.append("")
+    L.append("| scenario | peak req/s (pinned) | vs static | vs /healthz | peak req/s (unpinned) | vs static "
+             "(unpinned) | p99 at 50% | p99.9 at 50% | errors |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for s in summary["scenarios"]:
+        if s["status"] != "measured":
+            L.append(f"| {s['title']} | not yet available: {s['reason']} | | | | | | | |")
+            continue
+        r50 = next((r for r in s["runs"] if r["run"] == "rate50"), None)
+        L.append(f"| {s['title']} | {fmt_num(s['peak_rps'])} | {fmt_ratio(s['ratio'])} | "
+                 f"{fmt_ratio(s['ratio_to_healthz'])} | {fmt_num(s['unpinned_peak_rps'])} | "
+                 f"{fmt_ratio(s['unpinned_ratio'])} | {fmt_us(r50['p99_us']) if r50 else '–'} | "
+                 f"{fmt_us(r50['p999_us']) if r50 else '–'} | "
+                 f"{'**' + str(s['errors']) + '**' if s['errors'] else 0} |")
+    L.append("")
+
+    rows = targets(summary)
+    if rows:
+        L.append("## Targets (issue 5, server pinned to one core)")
+        L.append("")
+        L.append("| target | measured | met |")
+        L.append("|---|---|---|")
+        for name, value, ok in rows:
+            L.append(f"| {name} | {value} | {'yes' if ok else ('no' if ok is not None else 'see value')} |")
+        L.append("")
+
+    if plot_name:
+        L.append(f"![latency percentiles]({plot_name})")
+        L.append("")
+
+    L.append("## Scenarios")
+    for s in summary["scenarios"]:
+        L.append("")
+        L.append(f"### {s['title']} (`{s['name']}`)")
+        L.append("")
+        if s["status"] != "measured":
+            L.append(f"Not yet available: {s['reason']}.")
+            continue
+        newconn = s["mode"] != "stream"
+        L.append(f"Peak {fmt_num(s['peak_rps'])} req/s = {fmt_ratio(s['ratio'])} of `{s['baseline']}` "
+                 f"({fmt_num(s['baseline_rps'])} req/s), {fmt_ratio(s['ratio_to_healthz'])} of Tessera's /healthz "
+                 f"in the same mode ({fmt_num(s['healthz_rps'])} req/s).")
+        L.append("")
+        head = "| run | target req/s | achieved req/s | p50 | p90 | p99 | p99.9 | max | errors | non-2xx | " \
+               "server CPU | others' CPU | server peak RSS |"
+        if newconn:
+            head += " TTFB mean (incl. connect) |"
+        L.append(head)
+        L.append("|" + "---|" * (head.count("|") - 1))
+        for r in s["runs"]:
+            warn = ""
+            if r["rate"] and r["achieved_rps"] < 0.95 * r["rate"]:
+                warn = " ⚠ below target"
+            line = (f"| {r['run']}{'' if r['pinned'] else ' (unpinned)'} | {fmt_num(r['rate'])} | "
+                    f"{fmt_num(r['achieved_rps'])}{warn} | {fmt_us(r['p50_us'])} | {fmt_us(r['p90_us'])} | "
+                    f"{fmt_us(r['p99_us'])} | {fmt_us(r['p999_us'])} | {fmt_us(r['max_us'])} | "
+                    f"{'**' + str(r['errors']) + '**' if r['errors'] else 0} | "
+                    f"{'**' + str(r['non_2xx']) + '**' if r['non_2xx'] else 0} | "
+                    f"{fmt_num(r['server_cpu_percent'])}% | "
+                    f"{fmt_lost(r)} | "
+                    f"{fmt_num(r['server_peak_rss_kib'] / 1024 if r['server_peak_rss_kib'] else None, 1)} MiB |")
+            if newconn:
+                line += f" {fmt_us(round(r['ttfb_mean_us'])) if r['ttfb_mean_us'] else '–'} |"
+            L.append(line)
+        rates = [r for r in s["runs"] if r["rate"] and r["mode"] == "stream"]
+        if rates and s["peak_rps"]:
+            L.append("")
+            L.append("10-ms batches: " + ", ".join(
+                f"{r['run']} {r['rate'] / 100:,.0f} requests ≈ {r['rate'] / 100 / s['peak_rps'] * 1e6:,.0f} µs "
+                "to drain at peak" for r in rates) + ".")
+        L.append("")
+        L.append("<details><summary>commands</summary>")
+        L.append("")
+        for r in s["runs"]:
+            n = f" (repeated {r['h2load_invocations']}×)" if r["h2load_invocations"] > 1 else ""
+            L.append(f"- {r['run']}{n}: `{r['command']}`")
+        L.append("")
+        L.append("</details>")
+    rss = summary["tessera_rss"]
+    if rss:
+        L.append("")
+        L.append("## Tessera memory over the whole run")
+        L.append("")
+        L.append(f"RSS first sample {rss['first_sample_kib'] / 1024:.1f} MiB, last {rss['last_sample_kib'] / 1024:.1f}"
+                 f" MiB, max {rss['max_kib'] / 1024:.1f} MiB (VmHWM {rss['hwm_kib'] / 1024:.1f} MiB), "
+                 f"{rss['samples']} samples, {rss['requests_served']:,} Tessera requests. RSS includes the pages of "
+                 "the memory-mapped LMDB file that requests touched (RssFile, last "
+                 f"{rss['file_last_kib'] / 1024:.1f} MiB), which grows as more of the 200,000 profiles are read; the "
+                 f"heap and stacks (RssAnon) went {rss['anon_first_kib'] / 1024:.1f} → "
+                 f"{rss['anon_last_kib'] / 1024:.1f} MiB (max {rss['anon_max_kib'] / 1024:.1f} MiB). \"Flat\" is "
+                 "judged on RssAnon: growth of at most 4 MiB or 10%.")
+    L.append("")
+    open(path, "w").write("\n".join(L))
+
+
+def plot(path, scenarios):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    stream = [s for s in scenarios if s.get("mode") == "stream" and s.get("runs")]
+    rate_runs = sorted({r["run"] for s in stream for r in s["runs"] if r["run"].startswith("rate")},
+                       key=lambda n: int(n[4:]))
+    if not rate_runs:
+        return False
+    fig, axes = plt.subplots(1, len(rate_runs), figsize=(6 * len(rate_runs), 4.8), squeeze=False, sharey=True)
+    qs = [0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999]
+    xs = [-math.log10(1 - q) for q in qs]
+    for ax, run_name in zip(axes[0], rate_runs):
+        for s in stream:
+            r = next((r for r in s["runs"] if r["run"] == run_name), None)
+            if not r or not r["_durations"]:
+                continue
+            ys = [percentile(r["_durations"], q) for q in qs]
+            style = "--" if s["name"] in ("static", "healthz") else "-"
+            ax.plot(xs, ys, style, marker="o", markersize=3,
+                    label=f"{s['name']} @ {fmt_num(r['rate'])}/s")
+        ax.set_xticks(xs)
+        ax.set_xticklabels([f"{q * 100:g}" for q in qs], rotation=45)
+        ax.set_yscale("log")
+        ax.set_xlabel("percentile")
+        ax.set_title(f"fixed rate at {run_name[4:]}% of each scenario's peak")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[0][0].set_ylabel("latency (µs, log scale)")
+    fig.suptitle("Tessera (solid) against nginx static file and Tessera /healthz (dashed), pinned")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return True
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--results")
+    p.add_argument("--peak")
+    p.add_argument("--interference")
+    p.add_argument("--max", type=float)
+    a = p.parse_args()
+    if a.interference:
+        lost = interference_of(a.interference)
+        if a.max is not None:
+            print("quiet" if lost is None or max(lost) <= a.max else "busy")
+        elif lost:
+            print(f"others took {lost[0]}% of CPU 0 and {lost[1]}% of CPU 1" if len(lost) == 2
+                  else f"others took {lost[0]}% of the two cores")
+        return 0
+    if a.peak:
+        print(int(peak_of(a.peak)))
+        return 0
+    env, procs, scenarios = collect(a.results)
+    summary = summarize(env, procs, scenarios)
+    json.dump(summary, open(os.path.join(a.results, "results.json"), "w"), indent=1)
+    plot_name = "latency.png" if plot(os.path.join(a.results, "latency.png"), scenarios) else None
+    write_markdown(os.path.join(a.results, "report.md"), summary, plot_name)
+    # Small h2load summaries are kept with the report (for new-connection bursts: the last block only).
+    keep = os.path.join(a.results, "h2load")
+    os.makedirs(keep, exist_ok=True)
+    for f in glob.glob(os.path.join(a.results, "tmp", "runs", "*", "*", "h2load.txt")):
+        scenario, run = f.split(os.sep)[-3:-1]
+        text = open(f).read()
+        blocks = text.split("starting benchmark...")
+        if len(blocks) > 2:
+            text = f"[last of {len(blocks) - 1} h2load invocations]\nstarting benchmark..." + blocks[-1]
+        text = "\n".join(l for l in text.splitlines() if not l.startswith("progress:"))
+        open(os.path.join(keep, f"{scenario}-{run}.txt"), "w").write(text + "\n")
+    shutil.copy(os.path.join(a.results, "tmp", "metrics.txt"), keep) if os.path.exists(
+        os.path.join(a.results, "tmp", "metrics.txt")) else None
+    if summary["errors_total"]:
+        print(f"\n\033[1;31mLOAD TEST ERRORS: {summary['errors_total']} failed or non-2xx requests "
+              f"(see {a.results}/report.md)\033[0m\n", file=sys.stderr)
+        for s in summary["scenarios"]:
+            for r in s.get("runs", []):
+                if r["errors"] or r["non_2xx"]:
+                    print(f"  {s['name']}/{r['run']}: {r['errors']} errors, {r['non_2xx']} non-2xx",
+                          file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
