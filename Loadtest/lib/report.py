@@ -34,6 +34,8 @@ TITLES = {
     "static_h2_newconn": "static file (nginx), HTTP/2, one request per connection",
     "healthz_h2_newconn": "Tessera /healthz, HTTP/2, one request per connection",
     "decide1_h2_newconn": "decide, 1 slot, HTTP/2, one request per connection",
+    "mixed_deltas": "decide, 1 slot, while profile deltas stream in (quiet reference, then with deltas)",
+    "mixed_publishes": "decide, 1 slot, while 100 template publishes/s arrive (quiet reference, then publishing)",
 }
 BASELINES = {"stream": ("static", "healthz"),
              "newconn-h1": ("static_h1_newconn", "healthz_h1_newconn"),
@@ -184,7 +186,7 @@ def collect(results_dir):
     procs = {"tessera": samples(os.path.join(tmp, "tessera.csv")), "nginx": samples(os.path.join(tmp, "nginx.csv"))}
     system = system_samples(os.path.join(tmp, "cpus.csv"))
     scenarios = []
-    known = list(TITLES) + ["mixed_deltas", "mixed_publishes"]
+    known = list(TITLES)
     order = sorted(glob.glob(os.path.join(tmp, "runs", "*")),
                    key=lambda d: (known.index(os.path.basename(d)) if os.path.basename(d) in known else len(known),
                                   os.path.getmtime(d)))
@@ -219,6 +221,9 @@ def collect(results_dir):
                 run[key + "_us"] = percentile(durations, q)
             run["max_us"] = durations[-1] if durations else None
             run["_durations"] = durations
+            bg = os.path.join(rdir, "background.txt")
+            if os.path.exists(bg):
+                run["background"] = open(bg).read().strip()
             runs.append(run)
         mode = runs[0]["mode"] if runs else "stream"
         scenarios.append({"name": name, "title": TITLES.get(name, name), "mode": mode, "runs": runs})
@@ -456,6 +461,10 @@ def write_markdown(path, summary, plot_name):
             L.append("10-ms batches: " + ", ".join(
                 f"{r['run']} {r['rate'] / 100:,.0f} requests ≈ {r['rate'] / 100 / s['peak_rps'] * 1e6:,.0f} µs "
                 "to drain at peak" for r in rates) + ".")
+        for r in s["runs"]:
+            if r.get("background"):
+                L.append("")
+                L.append(f"Background load during `{r['run']}`: `{r['background']}`")
         L.append("")
         L.append("<details><summary>commands</summary>")
         L.append("")

@@ -8,34 +8,21 @@ decide latency while content changes (run h2load at a fixed rate alongside).
   publish_stream.py --url http://127.0.0.1:8080 --secret S --rate 100 --seconds 20
 
 Prints one JSON line: attempted, ok, non_2xx, achieved rate, publish latency p50/p99/max in ms.
-Standard library only (HTTP/1.1 keep-alive; loopback only).
+Standard library only (HTTP/1.1 keep-alive connections; loopback only).
 """
-import argparse, hashlib, hmac, http.client, json, sys, time, urllib.parse
+import argparse, hashlib, hmac, http.client, json, sys, threading, time, urllib.parse
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--url", default="http://127.0.0.1:8080")
-    ap.add_argument("--secret", required=True)
-    ap.add_argument("--rate", type=float, default=100.0, help="publishes per second")
-    ap.add_argument("--seconds", type=float, default=20.0)
-    ap.add_argument("--template", default="cart/default")
-    args = ap.parse_args()
-    u = urllib.parse.urlparse(args.url)
-    if u.hostname not in ("127.0.0.1", "localhost", "::1"):
-        sys.exit("refusing a non-loopback target: %s" % u.hostname)
+def worker(args, u, index, start, deadline, interval, results):
+    """Sends deliveries index, index + k, index + 2k, ... at their scheduled times on one keep-alive connection."""
     conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=10)
-    interval = 1.0 / args.rate
-    start = time.monotonic()
-    deadline = start + args.seconds
-    n = ok = bad = 0
-    latencies = []
+    n = index
     run = int(time.time())
     while True:
         due = start + n * interval
-        now = time.monotonic()
         if due >= deadline:
             break
+        now = time.monotonic()
         if due > now:
             time.sleep(due - now)
         body = json.dumps({"delivery_id": "stream-%d-%d" % (run, n), "changes": [
@@ -54,12 +41,37 @@ def main():
             conn.close()
             conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=10)
             status = 0
-        latencies.append((time.monotonic() - sent) * 1000)
-        n += 1
-        if 200 <= status < 300:
-            ok += 1
-        else:
-            bad += 1
+        results.append(((time.monotonic() - sent) * 1000, status))
+        n += args.connections
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--url", default="http://127.0.0.1:8080")
+    ap.add_argument("--secret", required=True)
+    ap.add_argument("--rate", type=float, default=100.0, help="publishes per second")
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--template", default="cart/default")
+    ap.add_argument("--connections", type=int, default=4,
+                    help="parallel keep-alive connections (publishes are still applied one at a time by the server)")
+    args = ap.parse_args()
+    u = urllib.parse.urlparse(args.url)
+    if u.hostname not in ("127.0.0.1", "localhost", "::1"):
+        sys.exit("refusing a non-loopback target: %s" % u.hostname)
+    interval = 1.0 / args.rate
+    start = time.monotonic()
+    deadline = start + args.seconds
+    results = []
+    threads = [threading.Thread(target=worker, args=(args, u, i, start, deadline, interval, results))
+               for i in range(args.connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    n = len(results)
+    ok = sum(1 for _, status in results if 200 <= status < 300)
+    bad = n - ok
+    latencies = [ms for ms, _ in results]
     elapsed = time.monotonic() - start
     latencies.sort()
     pick = lambda q: round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 2) if latencies else None
