@@ -19,7 +19,8 @@ extension BundleCompiler {
         var order: [String] = []
         for (name, spec) in entries {
             let at = ["segments", name]
-            guard name.range(of: #"^[A-Za-z0-9_.:-]+$"#, options: .regularExpression) != nil else {
+            guard !name.isEmpty, name.utf8.allSatisfy({ Self.isIDByte($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "-") })
+            else {
                 problems.append(doc.problem(at: at, "segment id '\(name)' may use letters, digits and _ . : - only"))
                 continue
             }

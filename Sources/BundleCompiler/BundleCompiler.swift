@@ -77,7 +77,9 @@ public struct BundleCompiler {
         var out: [AttributeDefinition] = []
         for (name, spec) in attrs {
             let at = ["attributes", name]
-            guard name.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil else {
+            guard let first = name.utf8.first, Self.isIDByte(first), !(0x30...0x39).contains(first),
+                name.utf8.allSatisfy(Self.isIDByte)
+            else {
                 problems.append(doc.problem(at: at, "attribute name '\(name)' must be letters, digits and '_'"))
                 continue
             }
@@ -110,10 +112,10 @@ public struct BundleCompiler {
     // MARK: - Helpers
 
     mutating func parse(file: String, text: String) -> YAMLDocument? {
-        do {
-            return try YAMLDocument(file: file, text: text)
-        } catch {
-            problems.append(error)
+        switch YAMLDocumentCache.document(file: file, text: text) {
+        case .success(let doc): return doc
+        case .failure(let problem):
+            problems.append(problem)
             return nil
         }
     }
@@ -143,6 +145,11 @@ public struct BundleCompiler {
             for reason in badPaths { problems.append(doc.problem(at: at, reason)) }
             return nil
         }
+    }
+
+    /// ASCII letters, digits and `_`.
+    static func isIDByte(_ b: UInt8) -> Bool {
+        (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) || b == UInt8(ascii: "_")
     }
 
     /// Why `path` cannot be read by a condition, or `nil` when it can.

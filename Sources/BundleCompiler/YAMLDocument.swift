@@ -3,7 +3,7 @@ import Yams
 
 /// A YAML file read into a ``JSONValue`` tree, remembering where every node started so later checks can
 /// report `line:column`.
-struct YAMLDocument {
+struct YAMLDocument: Sendable {
     /// The document as JSON-shaped data.
     let root: JSONValue
     /// Start position of each node, by its path from the root (see ``key(_:)``).

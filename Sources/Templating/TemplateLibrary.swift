@@ -62,7 +62,7 @@ public struct TemplateLibrary: Sendable, Codable {
             pool: emitter.pool, nodes: emitter.nodes, units: emitter.units, names: emitter.names, ids: ids)
     }
 
-    private init(pool: [UInt8], nodes: [CompiledNode], units: [CompiledUnit], names: [[String]], ids: [String: Int32]) {
+    init(pool: [UInt8], nodes: [CompiledNode], units: [CompiledUnit], names: [[String]], ids: [String: Int32]) {
         self.pool = pool
         self.nodes = nodes
         self.units = units
