@@ -55,10 +55,12 @@ def parse_h2load(path):
     r = {"blocks": 0, "wall_s": 0.0, "rps": 0.0, "total": 0, "started": 0, "done": 0, "succeeded": 0,
          "failed": 0, "errored": 0, "timeout": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0, "ttfb_mean_us": None,
          "ttfb_max_us": None, "connect_mean_us": None}
+    r["rps_each"] = []
     for m in re.finditer(r"finished in ([0-9.]+)(us|ms|s), ([0-9.]+) req/s", text):
         r["blocks"] += 1
         r["wall_s"] += seconds(m.group(1), m.group(2))
         r["rps"] = float(m.group(3))
+        r["rps_each"].append(float(m.group(3)))
     for m in re.finditer(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, "
                          r"(\d+) errored, (\d+) timeout", text):
         for k, v in zip(["total", "started", "done", "succeeded", "failed", "errored", "timeout"], m.groups()):
@@ -172,7 +174,8 @@ def peak_of(run_dir):
     h = parse_h2load(os.path.join(run_dir, "h2load.txt"))
     meta = json.load(open(os.path.join(run_dir, "meta.json")))
     if meta.get("mode", "stream") == "stream":
-        return h["rps"]
+        # Several h2load processes running side by side (fixed-rate runs): their rates add up.
+        return sum(h["rps_each"]) if meta.get("procs", 1) > 1 else h["rps"]
     return h["done"] / h["wall_s"] if h["wall_s"] else 0.0
 
 
@@ -214,7 +217,7 @@ def collect(results_dir):
                 "server_cpu_percent": cpu, "server_peak_rss_kib": rss,
                 "ttfb_mean_us": h["ttfb_mean_us"], "ttfb_max_us": h["ttfb_max_us"],
                 "connect_mean_us": h["connect_mean_us"], "command": meta["command"],
-                "h2load_invocations": h["blocks"], "cpu_busy_percent": busy,
+                "h2load_invocations": h["blocks"], "procs": meta.get("procs", 1), "cpu_busy_percent": busy,
                 "others_cpu_percent": lost, "attempt": meta.get("attempt", 1),
             }
             for key, q in PERCENTILES:
@@ -458,9 +461,10 @@ def write_markdown(path, summary, plot_name):
         rates = [r for r in s["runs"] if r["rate"] and r["mode"] == "stream"]
         if rates and s["peak_rps"]:
             L.append("")
-            L.append("10-ms batches: " + ", ".join(
-                f"{r['run']} {r['rate'] / 100:,.0f} requests ≈ {r['rate'] / 100 / s['peak_rps'] * 1e6:,.0f} µs "
-                "to drain at peak" for r in rates) + ".")
+            L.append("h2load bursts (every 10 ms per process, processes staggered): " + ", ".join(
+                f"{r['run']} {r['rate'] / 100 / r.get('procs', 1):,.0f} requests ≈ "
+                f"{r['rate'] / 100 / r.get('procs', 1) / s['peak_rps'] * 1e6:,.0f} µs to drain at peak"
+                for r in rates) + ".")
         for r in s["runs"]:
             if r.get("background"):
                 L.append("")
@@ -469,7 +473,10 @@ def write_markdown(path, summary, plot_name):
         L.append("<details><summary>commands</summary>")
         L.append("")
         for r in s["runs"]:
-            n = f" (repeated {r['h2load_invocations']}×)" if r["h2load_invocations"] > 1 else ""
+            if r.get("procs", 1) > 1:
+                n = f" ({r['procs']} processes side by side, started 10/{r['procs']} ms apart)"
+            else:
+                n = f" (repeated {r['h2load_invocations']}×)" if r["h2load_invocations"] > 1 else ""
             L.append(f"- {r['run']}{n}: `{r['command']}`")
         L.append("")
         L.append("</details>")
