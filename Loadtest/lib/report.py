@@ -372,7 +372,8 @@ def write_markdown(path, summary, plot_name):
              "h2load (`-t 1`) on CPU 1. "
              f"Peak = closed loop, {shape['peak_clients']} connection(s) × {shape['peak_streams']} streams, "
              f"{shape['peak_seconds']} s after {shape['warmup_seconds']} s warm-up. Fixed-rate runs: h2load "
-             f"`--rps` split over {shape['rate_clients']} connections ({shape['rate_streams']} streams each), "
+             f"`--rps` over {shape['rate_clients']} connections ({shape['rate_streams']} streams each) per h2load "
+             "process, several processes side by side (below), "
              f"{shape['rate_seconds']} s, at a fraction of that scenario's own peak. New-connection peaks: "
              f"repeated bursts of {shape['burst']} connections with one request each (req/s = requests / summed "
              "h2load wall time); their fixed-rate runs open connections at the rate with `-r`. Percentiles are "
@@ -384,14 +385,15 @@ def write_markdown(path, summary, plot_name):
              "Servers and h2load run at nice -10 when allowed. Every command is listed under each table.")
     L.append("")
 
-    L.append("**About the fixed-rate percentiles.** h2load's `--rps` sends from a per-connection timer that fires at "
-             "most every 10 ms, and the connections' timers are nearly in phase, so at a rate R about R/100 requests "
-             "arrive together every 10 ms rather than one every 1/R s. A server whose peak is P needs (R/100)/P "
-             "to work through such a batch: at 50% of peak that is about 5 ms for the last request of each batch, "
-             "whatever the server (the static baseline shows the same shape). So these percentiles measure service "
-             "under 10 ms bursts; each scenario lists its batch size and drain time. Requests a connection could not "
-             "send because 32 streams were busy wait unrecorded in h2load (its log starts the clock at sending), so "
-             "any run whose achieved rate is under 95% of its target is flagged.")
+    L.append("**About the fixed-rate percentiles.** h2load's `--rps` sends from a timer that fires every 10 ms "
+             "per process, with every connection of the process in phase, so one h2load at a rate R sends R/100 "
+             "requests at once every 10 ms. Fixed-rate runs therefore split the rate over several h2load processes "
+             "started evenly across those 10 ms (see the commands), so a burst is R/100/processes requests. A "
+             "server whose peak is P needs (burst)/P to work through one burst; each scenario lists that drain time. "
+             "The remaining bursts, and the client processes sharing CPU 1, still add to the percentiles: they are "
+             "an upper bound on Tessera's own latency. Requests a connection could not send because its 32 streams "
+             "were busy wait unrecorded in h2load (its log starts the clock at sending), so any run whose achieved "
+             "rate is under 95% of its target is flagged.")
     L.append("")
     L.append("## Summary")
     L.append("")
