@@ -121,7 +121,15 @@ public struct BundleCompiler {
     }
 
     /// Compiles a condition, checking its paths; problems point into `doc` at `at`.
+    /// Deepest condition nesting accepted (levels of objects and arrays). Deeper conditions are refused at
+    /// compile time: no real targeting rule needs it, and evaluation and storage recurse per level.
+    static let maxConditionDepth = 64
+
     mutating func condition(_ source: JSONValue, doc: YAMLDocument, at: [String], schema: ProfileSchema) -> Condition? {
+        guard Self.depth(of: source, limit: Self.maxConditionDepth + 1) <= Self.maxConditionDepth else {
+            problems.append(doc.problem(at: at, "condition is nested deeper than \(Self.maxConditionDepth) levels"))
+            return nil
+        }
         var badPaths: [String] = []
         var bound = paths
         var index = pathIndex
@@ -144,6 +152,16 @@ public struct BundleCompiler {
             problems.append(doc.problem(at: at + error.location.map(\.pathKey), error.message))
             for reason in badPaths { problems.append(doc.problem(at: at, reason)) }
             return nil
+        }
+    }
+
+    /// Nesting depth of `value` (objects and arrays), counted up to `limit`.
+    static func depth(of value: JSONValue, limit: Int) -> Int {
+        guard limit > 0 else { return 0 }
+        switch value {
+        case .array(let items): return 1 + (items.map { depth(of: $0, limit: limit - 1) }.max() ?? 0)
+        case .object(let members): return 1 + (members.map { depth(of: $0.value, limit: limit - 1) }.max() ?? 0)
+        default: return 0
         }
     }
 

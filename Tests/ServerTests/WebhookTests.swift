@@ -129,6 +129,8 @@ struct WebhookTests {
         (upsert("segment", "big_spender", "description: x\nwhen: { \"attributes.email\": { $exists: true } }\n"), "segment", "big_spender", 2, 1, "unknown attribute 'email'"),
         (upsert("segment", "big_spender", "description: x\nwhen: { \"attributes.first_name\": { $regex: \"[a-\" } }\n"), "segment", "big_spender", 2, 36, "invalid regex"),
         (delete("template", "hero/vip"), "slot", "home.hero", 0, 0, "unknown template 'hero/vip'"),
+        (upsert("slot", "home.hero", "slot: home.hero\nrules:\n  - name: r\n    when: " + String(repeating: "{\"$and\": [", count: 80) + "{}" + String(repeating: "]}", count: 80) + "\n    template: hero/vip\ndefault: { template: hero/generic }\n"),
+         "slot", "home.hero", 4, 5, "nested deeper than 64 levels"),
     ])
     func invalidContentIs422WithPositionsAndChangesNothing(
         change: JSONValue, kind: String, id: String, line: Int, column: Int, message: String

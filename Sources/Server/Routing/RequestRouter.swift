@@ -98,7 +98,9 @@ final class RequestRouter: HTTPRequestHandler {
             let bound = NIOLoopBound(self, eventLoop: eventLoop)
             let allocator = self.allocator
             let answered = future.flatMapErrorThrowing { error in
-                APIError(status: 500, code: "internal_error", message: "\(error)").response(allocator: allocator)
+                // Error descriptions can embed whole values (an EncodingError prints the bundle): keep it short.
+                APIError(status: 500, code: "internal_error", message: String("\(error)".prefix(300)))
+                    .response(allocator: allocator)
             }
             answered.whenSuccess { response in
                 bound.value.metrics.record(
