@@ -19,7 +19,10 @@ extension BundleCompiler {
         var order: [String] = []
         for (name, spec) in entries {
             let at = ["segments", name]
-            guard !name.isEmpty, name.utf8.allSatisfy({ Self.isIDByte($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "-") })
+            guard !name.isEmpty,
+                name.utf8.allSatisfy({
+                    Self.isIDByte($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "-")
+                })
             else {
                 problems.append(doc.problem(at: at, "segment id '\(name)' may use letters, digits and _ . : - only"))
                 continue

@@ -44,25 +44,39 @@ extension BundleSources {
                 next.templates[change.id] = change.source ?? ""
             case (.template, .delete):
                 if next.templates.removeValue(forKey: change.id) == nil {
-                    problems.append(ChangeProblem(kind: "template", id: change.id, line: 1, column: 1, message: "no template '\(change.id)' to delete"))
+                    problems.append(
+                        ChangeProblem(
+                            kind: "template", id: change.id, line: 1, column: 1,
+                            message: "no template '\(change.id)' to delete"))
                 }
             case (.slot, let op):
-                let existing = next.slots.keys.filter { Self.slotID(of: next.slots[$0]!) == change.id || $0 == Self.slotFile(change.id) }
+                let existing = next.slots.keys.filter {
+                    Self.slotID(of: next.slots[$0]!) == change.id || $0 == Self.slotFile(change.id)
+                }
                 if op == .delete && existing.isEmpty {
-                    problems.append(ChangeProblem(kind: "slot", id: change.id, line: 1, column: 1, message: "no slot '\(change.id)' to delete"))
+                    problems.append(
+                        ChangeProblem(
+                            kind: "slot", id: change.id, line: 1, column: 1, message: "no slot '\(change.id)' to delete"
+                        ))
                 }
                 for file in existing { next.slots.removeValue(forKey: file) }
                 if op == .upsert { next.slots[Self.slotFile(change.id)] = change.source ?? "" }
             case (.segment, let op):
                 guard var file = SegmentsFile(next.segments) else {
                     problems.append(
-                        ChangeProblem(kind: "segment", id: change.id, line: 1, column: 1,
-                            message: "segments.yaml must be a block-style mapping under 'segments:' to accept segment changes"))
+                        ChangeProblem(
+                            kind: "segment", id: change.id, line: 1, column: 1,
+                            message:
+                                "segments.yaml must be a block-style mapping under 'segments:' to accept segment changes"
+                        ))
                     continue
                 }
                 if op == .delete {
                     if !file.delete(change.id) {
-                        problems.append(ChangeProblem(kind: "segment", id: change.id, line: 1, column: 1, message: "no segment '\(change.id)' to delete"))
+                        problems.append(
+                            ChangeProblem(
+                                kind: "segment", id: change.id, line: 1, column: 1,
+                                message: "no segment '\(change.id)' to delete"))
                     }
                 } else {
                     let at = file.upsert(change.id, body: change.source ?? "")
@@ -82,7 +96,8 @@ extension BundleSources {
     /// The `slot:` value of a slot file, read without parsing the whole file.
     static func slotID(of text: String) -> String? {
         for line in text.split(separator: "\n") where line.hasPrefix("slot:") {
-            return line.dropFirst(5).trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            return line.dropFirst(5).trimmingCharacters(in: .whitespaces).trimmingCharacters(
+                in: CharacterSet(charactersIn: "\"'"))
         }
         return nil
     }
@@ -103,23 +118,30 @@ public struct SourceMap: Sendable {
         let file = problem.file
         if file.hasPrefix("Templates/"), file.hasSuffix(".mustache") {
             let id = String(file.dropFirst("Templates/".count).dropLast(".mustache".count))
-            return ChangeProblem(kind: "template", id: id, line: problem.line, column: problem.column, message: problem.message)
+            return ChangeProblem(
+                kind: "template", id: id, line: problem.line, column: problem.column, message: problem.message)
         }
         if file.hasPrefix("Mappings/slots/") {
             let id = String(file.dropFirst("Mappings/slots/".count)).replacingOccurrences(of: ".yaml", with: "")
-            return ChangeProblem(kind: "slot", id: id, line: problem.line, column: problem.column, message: problem.message)
+            return ChangeProblem(
+                kind: "slot", id: id, line: problem.line, column: problem.column, message: problem.message)
         }
         if file == "Mappings/segments.yaml", let segments = SegmentsFile(segmentsText),
-            let entry = segments.entries.first(where: { problem.line - 1 >= $0.keyLine && problem.line - 1 < max($0.endLine, $0.keyLine + 1) })
+            let entry = segments.entries.first(where: {
+                problem.line - 1 >= $0.keyLine && problem.line - 1 < max($0.endLine, $0.keyLine + 1)
+            })
         {
             if let body = segmentBodies[entry.id] {
                 let line = problem.line - 1 - body.firstBodyLine + 1
                 if line >= 1 {
-                    return ChangeProblem(kind: "segment", id: entry.id, line: line, column: max(1, problem.column - body.indent), message: problem.message)
+                    return ChangeProblem(
+                        kind: "segment", id: entry.id, line: line, column: max(1, problem.column - body.indent),
+                        message: problem.message)
                 }
                 return ChangeProblem(kind: "segment", id: entry.id, line: 1, column: 1, message: problem.message)
             }
-            return ChangeProblem(kind: "segment", id: entry.id, line: problem.line, column: problem.column, message: problem.message)
+            return ChangeProblem(
+                kind: "segment", id: entry.id, line: problem.line, column: problem.column, message: problem.message)
         }
         let kind = file == "Mappings/schema.yaml" ? "schema" : file == "Mappings/segments.yaml" ? "segment" : "file"
         return ChangeProblem(kind: kind, id: file, line: problem.line, column: problem.column, message: problem.message)

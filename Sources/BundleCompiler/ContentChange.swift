@@ -48,20 +48,24 @@ public struct ContentChange: Sendable, Equatable, Codable {
         }
         if kind == .template {
             let valid = id.split(separator: "/", omittingEmptySubsequences: false).allSatisfy {
-                !$0.isEmpty && $0 != "." && $0 != ".." && $0.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) }
+                !$0.isEmpty && $0 != "." && $0 != ".."
+                    && $0.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) }
             }
             guard valid else {
-                throw ShapeError(field: at + ".id", message: "template ids are path segments of letters, digits, - _ . joined by /")
+                throw ShapeError(
+                    field: at + ".id", message: "template ids are path segments of letters, digits, - _ . joined by /")
             }
         } else {
             guard id.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:".contains($0) }) else {
-                throw ShapeError(field: at + ".id", message: "\(kind.rawValue) ids may use letters, digits and - _ . : only")
+                throw ShapeError(
+                    field: at + ".id", message: "\(kind.rawValue) ids may use letters, digits and - _ . : only")
             }
         }
         var source: String?
         switch (op, json["source"]) {
         case (.upsert, .string(let s)?): source = s
-        case (.upsert, _): throw ShapeError(field: at + ".source", message: "an upsert needs the new source as a string")
+        case (.upsert, _):
+            throw ShapeError(field: at + ".source", message: "an upsert needs the new source as a string")
         case (.delete, nil), (.delete, .null?): source = nil
         case (.delete, _): throw ShapeError(field: at + ".source", message: "a delete takes no source")
         }

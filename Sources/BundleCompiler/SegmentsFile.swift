@@ -62,7 +62,8 @@ struct SegmentsFile {
         let bodyIndent = keyIndent + 2
         let pad = String(repeating: " ", count: bodyIndent)
         var newLines: [Substring] = [Substring(String(repeating: " ", count: keyIndent) + id + ":")]
-        for line in body.split(separator: "\n", omittingEmptySubsequences: false).dropLast(body.hasSuffix("\n") ? 1 : 0) {
+        for line in body.split(separator: "\n", omittingEmptySubsequences: false).dropLast(body.hasSuffix("\n") ? 1 : 0)
+        {
             newLines.append(Substring(line.isEmpty ? "" : pad + line))
         }
         if let i = entries.firstIndex(where: { $0.id == id }) {

@@ -45,21 +45,28 @@ public enum BehaviourPath: Sendable, Equatable {
                     return .success(.eventCount(type: type, days: n))
                 }
                 return fail(
-                    "unknown event field '\(f)': use count, count_<N>d (N = 1...\(EventCounter.windowDays)), first_at or last_at")
+                    "unknown event field '\(f)': use count, count_<N>d (N = 1...\(EventCounter.windowDays)), first_at or last_at"
+                )
             }
         case "cart":
             let fields: [String: BehaviourPath] = [
                 "items": .cartItems, "value": .cartValue, "skus": .cartSKUs, "updated_at": .cartUpdatedAt,
             ]
-            guard c.count == 2, let p = fields[c[1]] else { return fail("'cart' paths are cart.items, cart.value, cart.skus, cart.updated_at") }
+            guard c.count == 2, let p = fields[c[1]] else {
+                return fail("'cart' paths are cart.items, cart.value, cart.skus, cart.updated_at")
+            }
             return .success(p)
         case "orders":
             let fields: [String: BehaviourPath] = ["count": .orderCount, "value": .orderValue, "last_at": .orderLastAt]
-            guard c.count == 2, let p = fields[c[1]] else { return fail("'orders' paths are orders.count, orders.value, orders.last_at") }
+            guard c.count == 2, let p = fields[c[1]] else {
+                return fail("'orders' paths are orders.count, orders.value, orders.last_at")
+            }
             return .success(p)
         case "activity":
             let fields: [String: BehaviourPath] = ["first_seen": .firstSeen, "last_seen": .lastSeen]
-            guard c.count == 2, let p = fields[c[1]] else { return fail("'activity' paths are activity.first_seen, activity.last_seen") }
+            guard c.count == 2, let p = fields[c[1]] else {
+                return fail("'activity' paths are activity.first_seen, activity.last_seen")
+            }
             return .success(p)
         default:
             guard c.count == 2 else { return fail("'segment_scores' paths are segment_scores.<segment>") }

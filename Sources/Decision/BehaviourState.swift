@@ -55,12 +55,14 @@ public struct BehaviourState: Sendable, Equatable {
         if !(firstSeen <= time) { firstSeen = time }
         if !(lastSeen >= time) { lastSeen = time }
         if type == Self.addToCart, case .string(let sku)? = properties["sku"] {
-            cart.add(sku, quantity: properties["quantity"]?.number ?? 1, price: properties["price"]?.number ?? 0, at: time)
+            cart.add(
+                sku, quantity: properties["quantity"]?.number ?? 1, price: properties["price"]?.number ?? 0, at: time)
         } else if type == Self.removeFromCart, case .string(let sku)? = properties["sku"] {
             cart.remove(sku, quantity: properties["quantity"]?.number, at: time)
         } else if Self.purchaseTypes.contains(type) {
             orderCount += 1
-            orderValue += properties["value"]?.number ?? properties["revenue"]?.number ?? properties["total"]?.number ?? 0
+            orderValue +=
+                properties["value"]?.number ?? properties["revenue"]?.number ?? properties["total"]?.number ?? 0
             if !(lastOrderAt >= time) { lastOrderAt = time }
             cart.clear(at: time)
         }

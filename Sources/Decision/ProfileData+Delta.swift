@@ -19,8 +19,10 @@ extension ProfileData {
                 next.setAttribute(id, Self.appending(element, to: next.attribute(id), max: max))
             case .remove(let id, let element):
                 switch (next.attribute(id), element) {
-                case (.stringList(let list)?, .string(let s)): next.setAttribute(id, .stringList(list.filter { $0 != s }))
-                case (.numberList(let list)?, .number(let n)): next.setAttribute(id, .numberList(list.filter { $0 != n }))
+                case (.stringList(let list)?, .string(let s)):
+                    next.setAttribute(id, .stringList(list.filter { $0 != s }))
+                case (.numberList(let list)?, .number(let n)):
+                    next.setAttribute(id, .numberList(list.filter { $0 != n }))
                 default: break
                 }
             case .addSegment(let id, let score, let expiresAt, let ttl):

@@ -52,27 +52,28 @@ extension ProfileData {
                     ("price", .number(b.cart.prices[i])),
                 ])
             }
-            out.append((
-                "behaviour",
-                .object([
-                    ("first_seen", time(b.firstSeen)), ("last_seen", time(b.lastSeen)),
-                    (
-                        "cart",
-                        .object([
-                            ("items", .number(b.cart.items)), ("value", .number(b.cart.value)),
-                            ("updated_at", time(b.cart.updatedAt)), ("lines", .array(lines)),
-                        ])
-                    ),
-                    (
-                        "orders",
-                        .object([
-                            ("count", .number(b.orderCount)), ("value", .number(b.orderValue)),
-                            ("last_at", time(b.lastOrderAt)),
-                        ])
-                    ),
-                    ("events", .object(events)),
-                ])
-            ))
+            out.append(
+                (
+                    "behaviour",
+                    .object([
+                        ("first_seen", time(b.firstSeen)), ("last_seen", time(b.lastSeen)),
+                        (
+                            "cart",
+                            .object([
+                                ("items", .number(b.cart.items)), ("value", .number(b.cart.value)),
+                                ("updated_at", time(b.cart.updatedAt)), ("lines", .array(lines)),
+                            ])
+                        ),
+                        (
+                            "orders",
+                            .object([
+                                ("count", .number(b.orderCount)), ("value", .number(b.orderValue)),
+                                ("last_at", time(b.lastOrderAt)),
+                            ])
+                        ),
+                        ("events", .object(events)),
+                    ])
+                ))
         }
         return .object(out)
     }

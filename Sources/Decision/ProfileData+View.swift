@@ -26,15 +26,17 @@ extension StoredValue {
         case .string(let s): self = .string(String(decoding: s, as: UTF8.self))
         case .list(let l):
             if l.isNumbers {
-                self = .numberList((0..<l.count).map { i in
-                    if case .number(let n) = l.element(at: i) { return n }
-                    return .nan
-                })
+                self = .numberList(
+                    (0..<l.count).map { i in
+                        if case .number(let n) = l.element(at: i) { return n }
+                        return .nan
+                    })
             } else {
-                self = .stringList((0..<l.count).map { i in
-                    if case .string(let s) = l.element(at: i) { return String(decoding: s, as: UTF8.self) }
-                    return ""
-                })
+                self = .stringList(
+                    (0..<l.count).map { i in
+                        if case .string(let s) = l.element(at: i) { return String(decoding: s, as: UTF8.self) }
+                        return ""
+                    })
             }
         }
     }

@@ -81,7 +81,9 @@ extension ProfileDelta.Operation {
             }
         }
         func attribute() throws(ProfileInput.Rejection) -> AttributeDefinition {
-            guard case .string(let path)? = json["path"] else { throw reject("path", "missing: the attribute to change") }
+            guard case .string(let path)? = json["path"] else {
+                throw reject("path", "missing: the attribute to change")
+            }
             guard let def = bundle.schema.attribute(named: path) else {
                 throw reject(
                     "path", "attribute '\(path)' is not in schema.yaml (only schema attributes are stored)")

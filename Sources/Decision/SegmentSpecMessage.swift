@@ -64,7 +64,8 @@ public enum SegmentSpecMessage {
                     }
                     ops.append(.set(attribute: def.id, value: stored))
                 } else if let id = segmentID(name), case .bool(let member) = value {
-                    ops.append(member ? .addSegment(id: id, score: nil, expiresAt: nil, ttl: nil) : .removeSegment(id: id))
+                    ops.append(
+                        member ? .addSegment(id: id, score: nil, expiresAt: nil, ttl: nil) : .removeSegment(id: id))
                 } else {
                     ignored.append(name)
                 }

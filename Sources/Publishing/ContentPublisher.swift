@@ -54,7 +54,9 @@ public final class ContentPublisher: Sendable {
 
     /// Publishes `sources` as a whole (from files, or a rollback). Throws ``CompileProblems`` with file
     /// positions when they do not compile; nothing is written then.
-    public func publish(sources: BundleSources, origin: RevisionRecord.Origin, restoring: UInt64? = nil) throws -> (RevisionRecord, CompiledBundle) {
+    public func publish(sources: BundleSources, origin: RevisionRecord.Origin, restoring: UInt64? = nil) throws -> (
+        RevisionRecord, CompiledBundle
+    ) {
         var failure: CompileProblems?
         var result: (RevisionRecord, CompiledBundle)?
         _ = try store.publish(
@@ -93,11 +95,12 @@ public final class ContentPublisher: Sendable {
         let (_, answer, replayed) = try store.publish(
             deliveryID: deliveryID,
             decide: { live in
-                guard let live, case let (liveBundle, current?) = try current(live) else {
+                guard let live, case (let liveBundle, let current?) = try current(live) else {
                     outcome = .rejected([
                         ChangeProblem(
                             kind: "bundle", id: "live", line: 0, column: 0,
-                            message: "the live revision has no stored sources; publish once with `tessera compile` first")
+                            message:
+                                "the live revision has no stored sources; publish once with `tessera compile` first")
                     ])
                     return .reject
                 }
@@ -117,7 +120,9 @@ public final class ContentPublisher: Sendable {
                     outcome = .rejected(problems.problems.map(map.attribute))
                     return .reject
                 }
-                let summary = changes.map { RevisionRecord.Change(op: $0.op.rawValue, kind: $0.kind.rawValue, id: $0.id) }
+                let summary = changes.map {
+                    RevisionRecord.Change(op: $0.op.rawValue, kind: $0.kind.rawValue, id: $0.id)
+                }
                 return .publish(bundle: bundle, sources: [UInt8](try JSONEncoder().encode(next))) { revision in
                     let record = RevisionRecord(
                         revision: revision, publishedAt: Self.now(), origin: .webhook, deliveryID: deliveryID,
@@ -131,11 +136,15 @@ public final class ContentPublisher: Sendable {
                 switch outcome {
                 case .published(let record, _)?: return Self.successAnswer(record)
                 case .rejected(let problems)?: return Self.rejectionAnswer(problems)
-                default: return StoredDelivery(status: 500, body: Array(#"{"error":"internal","message":"publish did not decide"}"#.utf8))
+                default:
+                    return StoredDelivery(
+                        status: 500, body: Array(#"{"error":"internal","message":"publish did not decide"}"#.utf8))
                 }
             })
         if replayed { return (.replayed(answer), answer) }
-        if case .published(let record, let bundle)? = outcome, let published { remember(record.revision, bundle, published) }
+        if case .published(let record, let bundle)? = outcome, let published {
+            remember(record.revision, bundle, published)
+        }
         return (outcome ?? .rejected([]), answer)
     }
 
@@ -158,7 +167,8 @@ public final class ContentPublisher: Sendable {
     static func rejectionAnswer(_ problems: [ChangeProblem]) -> StoredDelivery {
         var out: [UInt8] = []
         out.append(contentsOf: #"{"error":"invalid_content","message":"#.utf8)
-        JSONWriter.appendString("\(problems.count) problem(s); nothing was published and the previous content keeps serving", to: &out)
+        JSONWriter.appendString(
+            "\(problems.count) problem(s); nothing was published and the previous content keeps serving", to: &out)
         out.append(contentsOf: #","problems":["#.utf8)
         for (i, p) in problems.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }

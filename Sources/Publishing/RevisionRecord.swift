@@ -1,5 +1,5 @@
-import Foundation
 public import BundleCompiler
+import Foundation
 
 /// One entry of the revision history.
 public struct RevisionRecord: Sendable, Codable, Equatable {
@@ -59,7 +59,8 @@ public struct RevisionRecord: Sendable, Codable, Equatable {
         }
         let oldSlots = old?.slots ?? [:]
         for file in Set(oldSlots.keys).union(new.slots.keys).sorted() {
-            let id = String(file.split(separator: "/").last ?? Substring(file)).replacingOccurrences(of: ".yaml", with: "")
+            let id = String(file.split(separator: "/").last ?? Substring(file)).replacingOccurrences(
+                of: ".yaml", with: "")
             switch (oldSlots[file], new.slots[file]) {
             case (nil, .some): out.append(Change(op: "upsert", kind: "slot", id: id))
             case (.some, nil): out.append(Change(op: "delete", kind: "slot", id: id))

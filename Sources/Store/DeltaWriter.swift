@@ -202,7 +202,8 @@ public final class DeltaWriter: @unchecked Sendable {
         if tombstone != nil, delta.seq == nil {
             // A source without seq cannot tell an erased user's replay from new activity: keep them erased.
             return .rejected(
-                ProfileInput.Rejection(field: "user", message: "user was erased; only deltas with a newer seq recreate them"))
+                ProfileInput.Rejection(
+                    field: "user", message: "user was erased; only deltas with a newer seq recreate them"))
         }
         do {
             try profile.apply(delta, at: now)
@@ -215,7 +216,8 @@ public final class DeltaWriter: @unchecked Sendable {
         try txn.put(store.profiles, key: key, value: profile.encode())
         if tombstone != nil { try txn.delete(tombstones, key: key) }
         if !messageKey.isEmpty {
-            try txn.put(messageIDs, key: messageKey, value: withUnsafeBytes(of: now.bitPattern.littleEndian) { Array($0) })
+            try txn.put(
+                messageIDs, key: messageKey, value: withUnsafeBytes(of: now.bitPattern.littleEndian) { Array($0) })
         }
         let gap = delta.seq.map { stored > 0 && $0 > stored + 1 } ?? false
         return .applied(previousSeq: stored, gap: gap)

@@ -30,7 +30,8 @@ extension Operator {
             guard value.kind == .array else { return false }
             for i in 0..<value.count {
                 let element = value.element(at: i)
-                if JSCoercion.isTruthy(element), node.matches(ElementResolver(element: element, paths: paths, now: now)) {
+                if JSCoercion.isTruthy(element), node.matches(ElementResolver(element: element, paths: paths, now: now))
+                {
                     return true
                 }
             }

@@ -16,7 +16,8 @@ extension TemplateLibrary {
         }
         self.init(
             pool: [UInt8](pool), nodes: try c.decode([CompiledNode].self, forKey: .nodes),
-            units: try c.decode([CompiledUnit].self, forKey: .units), names: try c.decode([[String]].self, forKey: .names),
+            units: try c.decode([CompiledUnit].self, forKey: .units),
+            names: try c.decode([[String]].self, forKey: .names),
             ids: try c.decode([String: Int32].self, forKey: .ids))
     }
 

@@ -111,7 +111,9 @@ struct DeltaTests {
         #expect(within.evaluate(in: scope(.string("2026-11-18T10:00:00Z"), now)))
         #expect(!within.evaluate(in: scope(.string("2026-11-18T09:59:59+00:00"), now)))
         #expect(within.evaluate(in: scope(.string("2026-11-25T12:00:00+02:00"), now)), "offsets are honoured")
-        #expect(throws: ConditionError.self) { try ConditionCompiler.compile(try JSONValue.parse(#"{"t": {"$within": "7 days"}}"#)) }
+        #expect(throws: ConditionError.self) {
+            try ConditionCompiler.compile(try JSONValue.parse(#"{"t": {"$within": "7 days"}}"#))
+        }
     }
 
     @Test func behaviourPersonasAreReachableFromDeltasAlone() throws {
@@ -131,7 +133,9 @@ struct DeltaTests {
         #expect(
             try segments([event("session", "2026-11-10T08:00:00Z"), event("session", "2026-11-12T08:00:00Z")])
                 == ["casual_browser"])
-        let three = ["2026-11-20T08:00:00Z", "2026-11-22T08:00:00Z", "2026-11-24T08:00:00Z"].map { event("session", $0) }
+        let three = ["2026-11-20T08:00:00Z", "2026-11-22T08:00:00Z", "2026-11-24T08:00:00Z"].map {
+            event("session", $0)
+        }
         #expect(try segments(three).contains("repeat_visitor"))
         #expect(!(try segments(three, at: now + 5 * 86_400)).contains("repeat_visitor"), "the window moved on")
         let views = (0..<3).map { event("high_margin_view", "2026-11-2\($0 + 2)T08:00:00Z") }

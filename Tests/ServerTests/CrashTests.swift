@@ -88,8 +88,10 @@ struct CrashTests {
         let file = NSTemporaryDirectory() + "crash-body-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: file) }
         for k in 1...2_000 {
-            let body = users.map { #"{"user":"\#($0)","seq":\#(k),"ops":[{"op":"set","path":"orders","value":\#(k)}]}"# }
-                .joined(separator: "\n")
+            let body = users.map {
+                #"{"user":"\#($0)","seq":\#(k),"ops":[{"op":"set","path":"orders","value":\#(k)}]}"#
+            }
+            .joined(separator: "\n")
             try Data(body.utf8).write(to: URL(fileURLWithPath: file))
             sent = k
             let out = try await TransportHarness.run(

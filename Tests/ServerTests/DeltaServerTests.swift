@@ -27,7 +27,9 @@ struct DeltaServerTests {
             #expect(p["attributes"]?["first_name"] == .string("Ana"))
             #expect(p["attributes"]?["country"] == nil, "unset removed it")
             #expect(p["attributes"]?["orders"] == .number(3), "two increments")
-            #expect(p["attributes"]?["interests"] == .array([.string("outdoor")]), "max 2 kept the last two, remove dropped vintage")
+            #expect(
+                p["attributes"]?["interests"] == .array([.string("outdoor")]),
+                "max 2 kept the last two, remove dropped vintage")
             #expect(p["consent"]?["personalization"] == .bool(true))
             guard case .array(let segments)? = p["segments"], let churn = segments.first else {
                 Issue.record("no segments in \(stored.body)")
@@ -105,7 +107,9 @@ struct DeltaServerTests {
             guard case .array(let r)? = a.json["results"] else { return }
             #expect(r[1]["line"] == .number(2))
             #expect(r[1]["field"] == .string("ops[0].path"))
-            #expect(r[1]["reason"] == .string("attribute 'nickname' is not in schema.yaml (only schema attributes are stored)"))
+            #expect(
+                r[1]["reason"]
+                    == .string("attribute 'nickname' is not in schema.yaml (only schema attributes are stored)"))
             #expect(r[2]["reason"] == .string(#"attribute 'orders' expects integer, got the string "many""#))
             #expect(r[3]["field"] == .string("(line)"))
             #expect(r[4]["field"] == .string("ops[1].op"))
@@ -225,17 +229,20 @@ struct DeltaServerTests {
     @Test func writeEndpointsNeedTheBearerTokenAndDecideDoesNot() async throws {
         try await withServer(users: 6, configure: TestClock(tuesday).configure) { server in
             let body = #"{"user":"a1","seq":1,"ops":[{"op":"set","path":"first_name","value":"X"}]}"# + "\n"
-            let none = try await server.call("POST", "/v1/profiles/deltas", body: body, authorization: nil, headers: true)
+            let none = try await server.call(
+                "POST", "/v1/profiles/deltas", body: body, authorization: nil, headers: true)
             #expect(none.status == 401)
             #expect(none.body.lowercased().contains("www-authenticate: bearer"))
-            let wrong = try await server.call("POST", "/v1/profiles/deltas", body: body, authorization: "Bearer \(ingestToken)x")
+            let wrong = try await server.call(
+                "POST", "/v1/profiles/deltas", body: body, authorization: "Bearer \(ingestToken)x")
             #expect(wrong.status == 401)
             let short = try await server.call("GET", "/v1/profiles/u1", authorization: "Bearer test")
             #expect(short.status == 401)
             #expect(try await server.call("DELETE", "/v1/profiles/u1", authorization: nil).status == 401)
             #expect(try await server.storedProfile("a1").status == 404, "nothing was written")
             #expect(try await server.call("POST", "/v1/profiles/deltas", body: body).status == 200)
-            #expect(try await server.call("GET", "/v1/decide?user=a1&slots=home.hero", authorization: nil).status == 200)
+            #expect(
+                try await server.call("GET", "/v1/decide?user=a1&slots=home.hero", authorization: nil).status == 200)
         }
         try await withServer(users: 6) { server in
             let closed = try await server.call("GET", "/v1/profiles/u1")
@@ -255,7 +262,8 @@ struct DeltaServerTests {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("group-\(UUID().uuidString)")
             try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
             let out = try await client(
-                "h2load", "-n", "40", "-c", "4", "-m", "10", "-d", file.path, "-H", "authorization: Bearer \(ingestToken)",
+                "h2load", "-n", "40", "-c", "4", "-m", "10", "-d", file.path, "-H",
+                "authorization: Bearer \(ingestToken)",
                 "-H", "content-type: application/x-ndjson", "\(server.base)/v1/profiles/deltas")
             #expect(TransportHarness.h2loadSuccesses(out.stdout) == 40, "\(out.stdout)")
             // Each user got seq 1 forty times: applied once, 39 duplicates.
@@ -284,7 +292,8 @@ struct SegmentIngestTests {
                 """#
             let a = try await server.call("POST", "/v1/ingest/segment", body: batch, contentType: "application/json")
             #expect(a.status == 200, "\(a.body)")
-            #expect(a.json.statuses == ["applied", "applied", "applied", "applied", "rejected", "rejected"], "\(a.body)")
+            #expect(
+                a.json.statuses == ["applied", "applied", "applied", "applied", "rejected", "rejected"], "\(a.body)")
             guard case .array(let r)? = a.json["results"] else { return }
             #expect(r[0]["ignored_traits"] == .array([.string("email")]), "not in the schema: not stored")
             #expect(r[4]["field"] == .string("traits.orders"))
@@ -297,7 +306,8 @@ struct SegmentIngestTests {
 
             let again = try await server.call(
                 "POST", "/v1/ingest/segment",
-                body: #"{"type":"track","userId":"s9","messageId":"m2","event":"Product Added","properties":{"sku":"k1","price":25,"quantity":2}}"#,
+                body:
+                    #"{"type":"track","userId":"s9","messageId":"m2","event":"Product Added","properties":{"sku":"k1","price":25,"quantity":2}}"#,
                 contentType: "application/json")
             #expect(again.json.statuses == ["duplicate"])
             #expect(try await server.storedProfile("s9").json["behaviour"]?["cart"]?["items"] == .number(2))

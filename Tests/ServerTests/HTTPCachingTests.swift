@@ -88,7 +88,9 @@ struct HTTPCachingTests {
             #expect(revalidated.status == 304)
             #expect(revalidated.cacheControl == "public, max-age=10")
 
-            try server.importProfiles([#"{"id":"private1","consent":{"personalization":false},"attributes":{"first_name":"Ines"}}"#])
+            try server.importProfiles([
+                #"{"id":"private1","consent":{"personalization":false},"attributes":{"first_name":"Ines"}}"#
+            ])
             let withoutConsent = try await CurlAnswer.get(server.base + "/v1/slots/home.hero?user=private1")
             #expect(withoutConsent.cacheControl == "public, max-age=10")
             #expect(!withoutConsent.body.contains("Ines"))

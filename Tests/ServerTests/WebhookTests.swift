@@ -10,7 +10,8 @@ let adminToken = "admin-test-token"
 
 /// Signs like a CMS would, independently of the server's code: HMAC-SHA256 of "<t>.<body>", hex.
 func signature(_ body: String, secret: String, time: Int64 = Int64(Date().timeIntervalSince1970)) -> String {
-    let mac = HMAC<SHA256>.authenticationCode(for: Data("\(time).\(body)".utf8), using: SymmetricKey(data: Data(secret.utf8)))
+    let mac = HMAC<SHA256>.authenticationCode(
+        for: Data("\(time).\(body)".utf8), using: SymmetricKey(data: Data(secret.utf8)))
     return "t=\(time),v1=" + mac.map { String(format: "%02x", $0) }.joined()
 }
 
@@ -33,12 +34,17 @@ extension RunningServer {
         let file = NSTemporaryDirectory() + "webhook-" + UUID().uuidString
         try body.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
-        var args = ["curl", "-sS", "--http2-prior-knowledge", "-w", "\n%{http_code}", "-H", "content-type: application/json",
-                    "--data-binary", "@\(file)"]
+        var args = [
+            "curl", "-sS", "--http2-prior-knowledge", "-w", "\n%{http_code}", "-H", "content-type: application/json",
+            "--data-binary", "@\(file)",
+        ]
         if let signatureHeader { args += ["-H", "tessera-signature: \(signatureHeader)"] }
         let out = try await TransportHarness.run(args + ["\(base)/v1/webhooks/cms"])
         let parts = out.stdout.split(separator: "\n")
-        return (Int(parts.last ?? "") ?? -1, (try? JSONValue.parse(String(parts.dropLast().joined(separator: "\n")))) ?? .null)
+        return (
+            Int(parts.last ?? "") ?? -1,
+            (try? JSONValue.parse(String(parts.dropLast().joined(separator: "\n")))) ?? .null
+        )
     }
 
     /// POSTs a signed delivery.
@@ -49,19 +55,26 @@ extension RunningServer {
 
     /// The `content` of `slot` for `user` from a real decide.
     func content(_ slot: String, user: String = "nobody") async throws -> String {
-        let out = try await TransportHarness.run(["curl", "-sS", "--http2-prior-knowledge", "\(base)/v1/decide?user=\(user)&slots=\(slot)"])
+        let out = try await TransportHarness.run([
+            "curl", "-sS", "--http2-prior-knowledge", "\(base)/v1/decide?user=\(user)&slots=\(slot)",
+        ])
         guard case .string(let c)? = try JSONValue.parse(out.stdout)["slots"]?[slot]?["content"] else { return "" }
         return c
     }
 
     /// An admin call with the bearer token.
-    func admin(_ method: String, _ path: String, body: String? = nil, token: String? = adminToken) async throws -> (Int, JSONValue) {
+    func admin(_ method: String, _ path: String, body: String? = nil, token: String? = adminToken) async throws -> (
+        Int, JSONValue
+    ) {
         var args = ["curl", "-sS", "--http2-prior-knowledge", "-X", method, "-w", "\n%{http_code}"]
         if let token { args += ["-H", "authorization: Bearer \(token)"] }
         if let body { args += ["-H", "content-type: application/json", "-d", body] }
         let out = try await TransportHarness.run(args + [base + path])
         let parts = out.stdout.split(separator: "\n")
-        return (Int(parts.last ?? "") ?? -1, (try? JSONValue.parse(String(parts.dropLast().joined(separator: "\n")))) ?? .null)
+        return (
+            Int(parts.last ?? "") ?? -1,
+            (try? JSONValue.parse(String(parts.dropLast().joined(separator: "\n")))) ?? .null
+        )
     }
 }
 
@@ -79,7 +92,8 @@ func withCMSServer(_ body: (RunningServer) async throws -> Void) async throws {
 struct WebhookTests {
     @Test func aSignedPublishIsLiveForTheNextRequest() async throws {
         try await withCMSServer { server in
-            let (status, answer) = try await server.publish("d-1", [upsert("template", "cart/default", "<div>Winter returns: 60 days</div>")])
+            let (status, answer) = try await server.publish(
+                "d-1", [upsert("template", "cart/default", "<div>Winter returns: 60 days</div>")])
             #expect(status == 200, "\(answer)")
             #expect(answer["revision"] == .number(2))
             #expect(answer["etag"] == .string("\"r2\""))
@@ -94,12 +108,14 @@ struct WebhookTests {
             #expect(try await server.postWebhook(body, signatureHeader: nil).0 == 401)
             #expect(try await server.postWebhook(body, signatureHeader: signature(body, secret: "wrong")).0 == 401)
             #expect(try await server.postWebhook(body + " ", signatureHeader: signature(body, secret: secret)).0 == 401)
-            let stale = try await server.postWebhook(body, signatureHeader: signature(body, secret: secret, time: now - 400))
+            let stale = try await server.postWebhook(
+                body, signatureHeader: signature(body, secret: secret, time: now - 400))
             #expect(stale.0 == 401)
             #expect(stale.1["message"].map { "\($0)" }?.contains("replay") == true)
             #expect(try await server.postWebhook(body, signatureHeader: "t=abc,v1=zz").0 == 401)
             #expect(try await server.content("cart.banner") != "x", "nothing published by refused deliveries")
-            #expect(try await server.postWebhook(body, signatureHeader: signature(body, secret: rotatedSecret)).0 == 200)
+            #expect(
+                try await server.postWebhook(body, signatureHeader: signature(body, secret: rotatedSecret)).0 == 200)
         }
     }
 
@@ -117,20 +133,55 @@ struct WebhookTests {
     }
 
     @Test(arguments: [
-        (upsert("template", "hero/generic", "<h1>{{#open}}never closed</h1>"), "template", "hero/generic", 1, 5, "never closed"),
-        (upsert("template", "hero/generic", "line one\n  {{> partials/nope}}"), "template", "hero/generic", 2, 3, "partial 'partials/nope' does not exist"),
-        (upsert("slot", "home.hero", "slot: home.hero\nrules:\n  - name: r\n    when: { \"attributes.ltv\": { $gtee: 5 } }\n    template: hero/vip\ndefault: { template: hero/generic }\n"),
-         "slot", "home.hero", 4, 33, "unknown operator '$gtee'"),
-        (upsert("slot", "home.hero", "slot: home.hero\ndefault: { template: hero/missing }\n"), "slot", "home.hero", 2, 12, "unknown template 'hero/missing'"),
-        (upsert("slot", "home.hero", "slot: home.hero\nrules:\n  - name: r\n    segment: ghosts\n    template: hero/vip\ndefault: { template: hero/generic }\n"),
-         "slot", "home.hero", 4, 5, "unknown segment 'ghosts'"),
+        (
+            upsert("template", "hero/generic", "<h1>{{#open}}never closed</h1>"), "template", "hero/generic", 1, 5,
+            "never closed"
+        ),
+        (
+            upsert("template", "hero/generic", "line one\n  {{> partials/nope}}"), "template", "hero/generic", 2, 3,
+            "partial 'partials/nope' does not exist"
+        ),
+        (
+            upsert(
+                "slot", "home.hero",
+                "slot: home.hero\nrules:\n  - name: r\n    when: { \"attributes.ltv\": { $gtee: 5 } }\n    template: hero/vip\ndefault: { template: hero/generic }\n"
+            ),
+            "slot", "home.hero", 4, 33, "unknown operator '$gtee'"
+        ),
+        (
+            upsert("slot", "home.hero", "slot: home.hero\ndefault: { template: hero/missing }\n"), "slot", "home.hero",
+            2, 12, "unknown template 'hero/missing'"
+        ),
+        (
+            upsert(
+                "slot", "home.hero",
+                "slot: home.hero\nrules:\n  - name: r\n    segment: ghosts\n    template: hero/vip\ndefault: { template: hero/generic }\n"
+            ),
+            "slot", "home.hero", 4, 5, "unknown segment 'ghosts'"
+        ),
         // high_intent already excludes loyal_customer, so this closes a loop.
-        (upsert("segment", "loyal_customer", "description: loops\nwhen: { segments: { $in: [high_intent] } }\n"), "segment", "loyal_customer", 0, 0, "segments form a cycle"),
-        (upsert("segment", "big_spender", "description: x\nwhen: { \"attributes.email\": { $exists: true } }\n"), "segment", "big_spender", 2, 1, "unknown attribute 'email'"),
-        (upsert("segment", "big_spender", "description: x\nwhen: { \"attributes.first_name\": { $regex: \"[a-\" } }\n"), "segment", "big_spender", 2, 36, "invalid regex"),
+        (
+            upsert("segment", "loyal_customer", "description: loops\nwhen: { segments: { $in: [high_intent] } }\n"),
+            "segment", "loyal_customer", 0, 0, "segments form a cycle"
+        ),
+        (
+            upsert("segment", "big_spender", "description: x\nwhen: { \"attributes.email\": { $exists: true } }\n"),
+            "segment", "big_spender", 2, 1, "unknown attribute 'email'"
+        ),
+        (
+            upsert(
+                "segment", "big_spender", "description: x\nwhen: { \"attributes.first_name\": { $regex: \"[a-\" } }\n"),
+            "segment", "big_spender", 2, 36, "invalid regex"
+        ),
         (delete("template", "hero/vip"), "slot", "home.hero", 0, 0, "unknown template 'hero/vip'"),
-        (upsert("slot", "home.hero", "slot: home.hero\nrules:\n  - name: r\n    when: " + String(repeating: "{\"$and\": [", count: 80) + "{}" + String(repeating: "]}", count: 80) + "\n    template: hero/vip\ndefault: { template: hero/generic }\n"),
-         "slot", "home.hero", 4, 5, "nested deeper than 64 levels"),
+        (
+            upsert(
+                "slot", "home.hero",
+                "slot: home.hero\nrules:\n  - name: r\n    when: " + String(repeating: "{\"$and\": [", count: 80) + "{}"
+                    + String(repeating: "]}", count: 80)
+                    + "\n    template: hero/vip\ndefault: { template: hero/generic }\n"),
+            "slot", "home.hero", 4, 5, "nested deeper than 64 levels"
+        ),
     ])
     func invalidContentIs422WithPositionsAndChangesNothing(
         change: JSONValue, kind: String, id: String, line: Int, column: Int, message: String
@@ -163,7 +214,12 @@ struct WebhookTests {
             let vipBefore = try await server.content("email.header", user: "u4")
             #expect(vipBefore.contains("Hi Name4"))
             let (status, _) = try await server.publish(
-                "d-partial", [upsert("template", "partials/greeting", "Hello {{attributes.first_name}}{{^attributes.first_name}}friend{{/attributes.first_name}}")])
+                "d-partial",
+                [
+                    upsert(
+                        "template", "partials/greeting",
+                        "Hello {{attributes.first_name}}{{^attributes.first_name}}friend{{/attributes.first_name}}")
+                ])
             #expect(status == 200)
             #expect(try await server.content("email.header", user: "u4").contains("Hello Name4"))
             #expect(try await server.content("home.hero", user: "u4").contains("Hello Name4, thank you"))
@@ -176,13 +232,15 @@ struct WebhookTests {
             async let reads = TransportHarness.run(["nghttp", "-w", "20", "-W", "24", "-M", "50"] + uris)
             try await Task.sleep(for: .milliseconds(5))
             let (status, _) = try await server.publish(
-                "d-multi", [upsert("template", "hero/generic", "NEW-HERO"), upsert("template", "cart/default", "NEW-CART")])
+                "d-multi",
+                [upsert("template", "hero/generic", "NEW-HERO"), upsert("template", "cart/default", "NEW-CART")])
             #expect(status == 200)
             let out = try await reads
             var mixed = 0
             var seen = 0
             for line in out.stdout.split(separator: "\n") {
-                let hasHero = line.contains("NEW-HERO"), hasCart = line.contains("NEW-CART")
+                let hasHero = line.contains("NEW-HERO")
+                let hasCart = line.contains("NEW-CART")
                 if hasHero != hasCart { mixed += 1 }
                 seen += 1
             }
@@ -221,10 +279,11 @@ struct WebhookTests {
                 return all
             }
             #expect(results.allSatisfy { $0.0 == 200 })
-            let revisions = Set(results.compactMap { r -> Int? in
-                guard case .number(let n)? = r.1["revision"] else { return nil }
-                return Int(n)
-            })
+            let revisions = Set(
+                results.compactMap { r -> Int? in
+                    guard case .number(let n)? = r.1["revision"] else { return nil }
+                    return Int(n)
+                })
             #expect(revisions == Set(2...9))
         }
     }
@@ -246,10 +305,12 @@ struct WebhookTests {
             let broken = try await server.admin("POST", "/v1/preview", body: #"{"source": "{{#x}}"}"#)
             #expect(broken.0 == 422)
             #expect(broken.1["problems"]?.jsonText.contains(#""id":"source""#) == true)
-            let badPersona = try await server.admin("POST", "/v1/preview", body: #"{"template": "hero/vip", "profile": {"attributes": {"shoe": 1}}}"#)
+            let badPersona = try await server.admin(
+                "POST", "/v1/preview", body: #"{"template": "hero/vip", "profile": {"attributes": {"shoe": 1}}}"#)
             #expect(badPersona.0 == 400)
             #expect(badPersona.1["field"] == .string("profile.attributes.shoe"))
-            #expect(try await server.admin("POST", "/v1/preview", body: #"{"template": "hero/vip"}"#, token: nil).0 == 401)
+            #expect(
+                try await server.admin("POST", "/v1/preview", body: #"{"template": "hero/vip"}"#, token: nil).0 == 401)
             #expect(try await server.admin("GET", "/v1/admin/revisions", token: "wrong").0 == 401)
             let (_, history) = try await server.admin("GET", "/v1/admin/revisions")
             #expect(history["current"] == .number(1))

@@ -218,7 +218,9 @@ struct ProfileImporterTests {
         defer { cleanUp() }
         try importLines([#"{"id":"u1","attributes":{"n":1},"events":[{"type":"t0","ts":100}]}"#])
         let events = [#"{"type":"t0","ts":50}"#] + (1...64).map { #"{"type":"t\#($0)","ts":200}"# }
-        let summary = try importLines([#"{"id":"u1","attributes":{"n":2},"events":["# + events.joined(separator: ",") + "]}"])
+        let summary = try importLines([
+            #"{"id":"u1","attributes":{"n":2},"events":["# + events.joined(separator: ",") + "]}"
+        ])
         #expect(summary.rejected == ["line 1: events[64].type: the profile already has 64 event types"])
         let p = try #require(try stored("u1")).profile
         #expect(p.attribute(id("n")) == .number(1), "the whole line changed nothing")

@@ -31,7 +31,8 @@ struct DeltaBatch {
         if let contentType, contentType.contains("ndjson") {
             isArray = false
         } else {
-            isArray = body.readableBytesView.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
+            isArray =
+                body.readableBytesView.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
                 == UInt8(ascii: "[")
         }
         let result: Result<[Entry], APIError> = body.withUnsafeReadableBytes { raw in
@@ -96,8 +97,12 @@ struct DeltaBatch {
                 status: 400, code: "invalid_json",
                 message: "request body is not valid JSON at \(error.line):\(error.column): \(error.message)")
         }
-        guard case .array(let items) = json else { throw APIError.badField("(body)", "expected a JSON array of deltas") }
-        guard items.count <= maxDeltas else { throw APIError.badField("(body)", "at most \(maxDeltas) deltas per request") }
+        guard case .array(let items) = json else {
+            throw APIError.badField("(body)", "expected a JSON array of deltas")
+        }
+        guard items.count <= maxDeltas else {
+            throw APIError.badField("(body)", "at most \(maxDeltas) deltas per request")
+        }
         return items.enumerated().map { entry($1, index: $0, line: nil, bundle: bundle) }
     }
 

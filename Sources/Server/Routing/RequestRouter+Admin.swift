@@ -52,7 +52,8 @@ extension RequestRouter {
             out.append(contentsOf: #","revisions":["#.utf8)
             for (i, entry) in try store.revisionHistory(limit: limit).enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: entry.record.isEmpty ? Array(#"{"revision":\#(entry.revision)}"#.utf8) : entry.record)
+                out.append(
+                    contentsOf: entry.record.isEmpty ? Array(#"{"revision":\#(entry.revision)}"#.utf8) : entry.record)
             }
             out.append(contentsOf: "]}\n".utf8)
             return Self.jsonResponse(out)
@@ -83,15 +84,22 @@ extension RequestRouter {
         let response = work.flatMap { published -> EventLoopFuture<HTTPResponse> in
             guard let (record, bundle) = published else {
                 return eventLoop.makeSucceededFuture(
-                    APIError(status: 404, code: "unknown_revision", message: "revision \(target) does not exist or has no stored sources", field: "revision")
-                        .response(allocator: ByteBufferAllocator()))
+                    APIError(
+                        status: 404, code: "unknown_revision",
+                        message: "revision \(target) does not exist or has no stored sources", field: "revision"
+                    )
+                    .response(allocator: ByteBufferAllocator()))
             }
-            state.logger.info("rolled back", metadata: ["bundle.revision": "\(record.revision)", "bundle.restored": "\(target)"])
+            state.logger.info(
+                "rolled back", metadata: ["bundle.revision": "\(record.revision)", "bundle.restored": "\(target)"])
             do {
                 let engine = try DecisionEngine(bundle: bundle, revision: record.revision)
                 return state.installEverywhere(engine, on: eventLoop).map {
                     var out: [UInt8] = []
-                    out.append(contentsOf: #"{"revision":\#(record.revision),"restored_revision":\#(target),"etag":"\"r\#(record.revision)\""}"#.utf8)
+                    out.append(
+                        contentsOf:
+                            #"{"revision":\#(record.revision),"restored_revision":\#(target),"etag":"\"r\#(record.revision)\""}"#
+                            .utf8)
                     out.append(0x0A)
                     return Self.jsonResponse(out, headers: [("etag", "\"r\(record.revision)\"")])
                 }
@@ -102,7 +110,9 @@ extension RequestRouter {
         return .deferred(response)
     }
 
-    static func jsonResponse(_ bytes: [UInt8], status: Int = 200, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+    static func jsonResponse(_ bytes: [UInt8], status: Int = 200, headers: [(name: String, value: String)] = [])
+        -> HTTPResponse
+    {
         var body = ByteBufferAllocator().buffer(capacity: bytes.count)
         body.writeBytes(bytes)
         return HTTPResponse(status: status, headers: [("content-type", "application/json")] + headers, body: body)

@@ -28,7 +28,9 @@ struct PreviewRequest: Sendable {
             case ("source", .string(let s)): source = s
             case ("partials", .object(let p)):
                 for (id, v) in p {
-                    guard case .string(let s) = v else { throw APIError.badField("partials.\(id)", "partial sources must be strings") }
+                    guard case .string(let s) = v else {
+                        throw APIError.badField("partials.\(id)", "partial sources must be strings")
+                    }
                     partials[id] = s
                 }
             case ("user", .string(let s)): user = s
@@ -38,13 +40,17 @@ struct PreviewRequest: Sendable {
             case ("data", .object): data = value
             default:
                 throw APIError.badField(
-                    key, "unexpected '\(key)': expected template|source (string), partials (object), user (string) or "
+                    key,
+                    "unexpected '\(key)': expected template|source (string), partials (object), user (string) or "
                         + "profile (object), context (object), slot (string), data (object)")
             }
         }
-        if templateID != nil && source != nil { throw APIError.badField("source", "give 'template' or 'source', not both") }
+        if templateID != nil && source != nil {
+            throw APIError.badField("source", "give 'template' or 'source', not both")
+        }
         if templateID == nil && source == nil && slot == nil {
-            throw APIError.badField("template", "say what to preview: 'template' (an id), 'source' (inline Mustache) or 'slot'")
+            throw APIError.badField(
+                "template", "say what to preview: 'template' (an id), 'source' (inline Mustache) or 'slot'")
         }
         if user != nil && profile != nil { throw APIError.badField("profile", "give 'user' or 'profile', not both") }
     }
@@ -104,13 +110,16 @@ extension RequestRouter {
                 library = try TemplateLibrary.compile(templates)
             } catch {
                 var out: [UInt8] = []
-                out.append(contentsOf: #"{"error":"invalid_template","message":"the template does not compile","problems":["#.utf8)
+                out.append(
+                    contentsOf: #"{"error":"invalid_template","message":"the template does not compile","problems":["#
+                        .utf8)
                 for (i, e) in error.errors.enumerated() {
                     if i > 0 { out.append(UInt8(ascii: ",")) }
                     let id = e.templateID == PreviewRequest.inlineID ? "source" : e.templateID
                     JSONWriter.append(
                         .object([
-                            ("id", .string(id)), ("line", .number(Double(e.line))), ("column", .number(Double(e.column))),
+                            ("id", .string(id)), ("line", .number(Double(e.line))),
+                            ("column", .number(Double(e.column))),
                             ("message", .string(e.message)),
                         ]), to: &out)
                 }
@@ -124,14 +133,20 @@ extension RequestRouter {
         JSONWriter.appendInteger(Int64(revision), to: &out)
         let renderAndDecide: (ProfileView?) throws -> Void = { profile in
             out.append(contentsOf: #","segments":"#.utf8)
-            JSONWriter.append(.array(engine.segments(user: user, profile: profile, context: ask.context, now: now).map { .string($0) }), to: &out)
+            JSONWriter.append(
+                .array(
+                    engine.segments(user: user, profile: profile, context: ask.context, now: now).map { .string($0) }),
+                to: &out)
             if let templateID {
                 guard let handle = library.template(templateID) else {
-                    throw APIError(status: 404, code: "unknown_template", message: "no template '\(templateID)'", field: "template")
+                    throw APIError(
+                        status: 404, code: "unknown_template", message: "no template '\(templateID)'", field: "template"
+                    )
                 }
                 var content: [UInt8] = []
                 _ = engine.preview(
-                    library: library, template: handle, user: user, profile: profile, context: ask.context, data: ask.data,
+                    library: library, template: handle, user: user, profile: profile, context: ask.context,
+                    data: ask.data,
                     now: now, into: &content)
                 out.append(contentsOf: #","content":"#.utf8)
                 content.withUnsafeBytes { JSONWriter.appendString($0, to: &out) }
@@ -141,7 +156,8 @@ extension RequestRouter {
                 var scratch: [UInt8] = []
                 var choices: [SlotChoice] = []
                 engine.decide(
-                    DecisionRequest(user: user, slots: [slot], context: ask.context, explain: true, now: now), profile: profile,
+                    DecisionRequest(user: user, slots: [slot], context: ask.context, explain: true, now: now),
+                    profile: profile,
                     into: &decision, scratch: &scratch, choices: &choices)
                 out.append(contentsOf: #","decision":"#.utf8)
                 out.append(contentsOf: decision)

@@ -10,7 +10,8 @@ extension RequestRouter {
         try requireMethod(request, "POST")
         try ingest.access.check(request)
         let engine = try liveEngine()
-        let batch = try DeltaBatch(body: request.body, contentType: request.header("content-type"), bundle: engine.bundle)
+        let batch = try DeltaBatch(
+            body: request.body, contentType: request.header("content-type"), bundle: engine.bundle)
         let valid = batch.valid
         let allocator = self.allocator
         guard !valid.isEmpty else { return .immediate(Self.json(batch.report([]), allocator: allocator)) }
@@ -61,7 +62,8 @@ extension RequestRouter {
         guard let data = found.data else {
             if let seq = found.tombstone {
                 throw APIError(
-                    status: 404, code: "erased", message: "user '\(user)' was erased (deltas up to seq \(seq) are ignored)")
+                    status: 404, code: "erased",
+                    message: "user '\(user)' was erased (deltas up to seq \(seq) are ignored)")
             }
             throw APIError(status: 404, code: "unknown_user", message: "no profile stored for '\(user)'")
         }
@@ -85,7 +87,8 @@ extension RequestRouter {
                 .response(allocator: allocator)
         }
         return APIError(
-            status: 500, code: "storage_error", message: "the commit failed, nothing from this request was stored: \(error)"
+            status: 500, code: "storage_error",
+            message: "the commit failed, nothing from this request was stored: \(error)"
         ).response(allocator: allocator)
     }
 }

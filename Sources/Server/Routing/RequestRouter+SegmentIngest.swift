@@ -58,7 +58,9 @@ extension RequestRouter {
                     entry.append(("status", .string("duplicate")))
                 case .rejected(let r):
                     counts.rejected += 1
-                    entry += [("status", .string("rejected")), ("field", .string(r.field)), ("reason", .string(r.message))]
+                    entry += [
+                        ("status", .string("rejected")), ("field", .string(r.field)), ("reason", .string(r.message)),
+                    ]
                 }
                 results.append(.object(entry))
             }

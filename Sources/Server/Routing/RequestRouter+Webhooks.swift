@@ -19,14 +19,17 @@ extension RequestRouter {
             guard let signature = state.webhookSignature else {
                 throw APIError(
                     status: 503, code: "webhooks_disabled",
-                    message: "no webhook secret configured: start the server with --webhook-secret or TESSERA_WEBHOOK_SECRET")
+                    message:
+                        "no webhook secret configured: start the server with --webhook-secret or TESSERA_WEBHOOK_SECRET"
+                )
             }
             do throws(WebhookSignature.Failure) {
                 try signature.verify(
                     header: request.header("tessera-signature"), body: Array(request.body.readableBytesView),
                     now: Int64(Date().timeIntervalSince1970))
             } catch {
-                throw APIError(status: 401, code: "invalid_signature", message: error.message, field: "Tessera-Signature")
+                throw APIError(
+                    status: 401, code: "invalid_signature", message: error.message, field: "Tessera-Signature")
             }
             parsed = try Self.changeSet(request.body)
         } catch {
@@ -40,11 +43,15 @@ extension RequestRouter {
         let response = work.flatMap { (outcome, answer) -> EventLoopFuture<HTTPResponse> in
             let reply = Self.storedResponse(answer)
             guard case .published(let record, let bundle) = outcome else {
-                if case .replayed = outcome { state.logger.info("webhook delivery replayed", metadata: ["cms.delivery_id": "\(parsed.deliveryID)"]) }
+                if case .replayed = outcome {
+                    state.logger.info(
+                        "webhook delivery replayed", metadata: ["cms.delivery_id": "\(parsed.deliveryID)"])
+                }
                 return eventLoop.makeSucceededFuture(reply)
             }
             state.logger.info(
-                "published from CMS", metadata: ["bundle.revision": "\(record.revision)", "cms.delivery_id": "\(parsed.deliveryID)"])
+                "published from CMS",
+                metadata: ["bundle.revision": "\(record.revision)", "cms.delivery_id": "\(parsed.deliveryID)"])
             do {
                 let engine = try DecisionEngine(bundle: bundle, revision: record.revision)
                 return state.installEverywhere(engine, on: eventLoop).map { reply }
@@ -58,7 +65,8 @@ extension RequestRouter {
     /// The delivery id and changes of a webhook body, or a 400 naming the field.
     static func changeSet(_ body: ByteBuffer) throws(APIError) -> (deliveryID: String, changes: [ContentChange]) {
         let json = try parseJSONBody(body)
-        guard case .string(let deliveryID)? = json["delivery_id"], !deliveryID.isEmpty, deliveryID.utf8.count <= 200 else {
+        guard case .string(let deliveryID)? = json["delivery_id"], !deliveryID.isEmpty, deliveryID.utf8.count <= 200
+        else {
             throw APIError.badField("delivery_id", "'delivery_id' is required: a non-empty string of at most 200 bytes")
         }
         guard case .array(let items)? = json["changes"], !items.isEmpty else {
@@ -92,7 +100,9 @@ extension RequestRouter {
         var body = ByteBufferAllocator().buffer(capacity: answer.body.count)
         body.writeBytes(answer.body)
         var headers: [(name: String, value: String)] = [("content-type", "application/json")]
-        if answer.status == 200, case .number(let r)? = try? JSONValue.parse(String(decoding: answer.body, as: UTF8.self))["revision"] {
+        if answer.status == 200,
+            case .number(let r)? = try? JSONValue.parse(String(decoding: answer.body, as: UTF8.self))["revision"]
+        {
             headers.append(("etag", "\"r\(Int(r))\""))
         }
         return HTTPResponse(status: answer.status, headers: headers, body: body)

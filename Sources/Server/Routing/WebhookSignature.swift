@@ -21,7 +21,8 @@ struct WebhookSignature: Sendable {
             case .missing: return "missing Tessera-Signature header"
             case .malformed: return "Tessera-Signature must look like t=<unix seconds>,v1=<hex HMAC-SHA256>"
             case .stale(let skew):
-                return "signature timestamp is \(skew) s away from the server clock (limit \(WebhookSignature.tolerance) s): refused as a possible replay"
+                return
+                    "signature timestamp is \(skew) s away from the server clock (limit \(WebhookSignature.tolerance) s): refused as a possible replay"
             case .mismatch: return "signature does not match the body with any configured secret"
             }
         }
@@ -58,7 +59,8 @@ struct WebhookSignature: Sendable {
         message.append(contentsOf: body)
         for secret in secrets {
             let key = SymmetricKey(data: secret)
-            for mac in candidates where HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: message, using: key) {
+            for mac in candidates where HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: message, using: key)
+            {
                 return
             }
         }

@@ -7,7 +7,8 @@ final class ContentWorker: Sendable {
     private let queue = DispatchQueue(label: "tessera.content")
 
     /// Runs `body` on the worker; the future completes on `eventLoop`.
-    func run<T: Sendable>(on eventLoop: any EventLoop, _ body: @escaping @Sendable () throws -> T) -> EventLoopFuture<T> {
+    func run<T: Sendable>(on eventLoop: any EventLoop, _ body: @escaping @Sendable () throws -> T) -> EventLoopFuture<T>
+    {
         let promise = eventLoop.makePromise(of: T.self)
         queue.async { promise.completeWith(Result { try body() }) }
         return promise.futureResult

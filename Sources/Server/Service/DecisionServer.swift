@@ -86,7 +86,8 @@ public final class DecisionServer: Service, Sendable {
         let ingest = IngestContext(writer: writer, access: IngestAccess(token: configuration.ingestToken))
         if configuration.ingestToken?.isEmpty ?? true {
             logger.warning(
-                "no ingest token: /v1/profiles and /v1/ingest answer 503 until --ingest-token or TESSERA_INGEST_TOKEN is set")
+                "no ingest token: /v1/profiles and /v1/ingest answer 503 until --ingest-token or TESSERA_INGEST_TOKEN is set"
+            )
         }
         let server = HTTPServer(configuration: configuration.http, logger: logger) { loop in
             let reader = readers.withLockedValue { $0.value.removeLast() }
