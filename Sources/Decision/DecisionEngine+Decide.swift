@@ -6,11 +6,12 @@ extension DecisionEngine {
     /// Decides `request` for the user whose stored record is `profile` (`nil`: unknown user, decided as
     /// anonymous) and appends the JSON response body to `out`.
     ///
-    /// `scratch` is reusable render space; `choices` receives one ``SlotChoice`` per requested slot. Nothing
-    /// here allocates per request beyond what the request itself carries, except growth of the caller's buffers.
+    /// `scratch` is reusable render space; `choices` receives one ``SlotChoice`` per requested slot. With a
+    /// `cache` (one per event loop), a block rendered before from the same template, rule data and token values
+    /// is copied instead of rendered.
     public func decide(
         _ request: DecisionRequest, profile: ProfileView?, into out: inout [UInt8], scratch: inout [UInt8],
-        choices: inout [SlotChoice]
+        choices: inout [SlotChoice], cache: RenderCache? = nil
     ) {
         var scope = makeScope(user: request.user, profile: profile, context: request.context, now: request.now)
         let personalized = profile?.consent != false
@@ -64,7 +65,7 @@ extension DecisionEngine {
             }
             out.append(contentsOf: #","content":""#.utf8)
             scratch.removeAll(keepingCapacity: true)
-            render(pick.outcome, scope: scope, into: &scratch)
+            render(pick.outcome, scope: scope, into: &scratch, cache: cache)
             scratch.withUnsafeBytes { JSONWriter.appendEscaped($0, to: &out) }
             out.append(UInt8(ascii: "\""))
             if let log {
@@ -83,7 +84,7 @@ extension DecisionEngine {
     /// `now` is the decision's time in epoch seconds (NaN: no clock, so relative-time tests are false).
     public func renderSlot(
         _ slotID: String, user: String, context: RequestContext, profile: ProfileView?, now: Double = .nan,
-        into out: inout [UInt8]
+        into out: inout [UInt8], cache: RenderCache? = nil
     ) -> SlotChoice? {
         guard let index = slotIndex[slotID] else { return nil }
         var scope = makeScope(user: user, profile: profile, context: context, now: now)
@@ -96,7 +97,7 @@ extension DecisionEngine {
         } else {
             pick = fallbackPick(slots[index], log: &log, consent: false)
         }
-        render(pick.outcome, scope: scope, into: &out)
+        render(pick.outcome, scope: scope, into: &out, cache: cache)
         return SlotChoice(slot: index, outcome: pick.outcomeIndex)
     }
 
@@ -213,6 +214,20 @@ extension DecisionEngine {
         log.append(contentsOf: (matched ? #","matched":true,"reason":"# : #","matched":false,"reason":"#).utf8)
         JSONWriter.appendString(reason, to: &log)
         log.append(UInt8(ascii: "}"))
+    }
+
+    /// Renders `outcome` into `out`, through `cache` when given and the template is cacheable.
+    func render(_ outcome: LoadedOutcome, scope: DecisionScope, into out: inout [UInt8], cache: RenderCache?) {
+        guard let cache, cache.budget > 0, let dependencies = outcome.dependencies else {
+            render(outcome, scope: scope, into: &out)
+            return
+        }
+        cache.use(revision: revision)
+        RenderKey.build(&cache.keyScratch, outcome: outcome, dependencies: dependencies, scope: scope)
+        if cache.appendHit(to: &out) { return }
+        let start = out.count
+        render(outcome, scope: scope, into: &out)
+        cache.insert(out[start...])
     }
 
     func render(_ outcome: LoadedOutcome, scope: DecisionScope, into out: inout [UInt8]) {

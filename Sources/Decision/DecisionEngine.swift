@@ -65,11 +65,17 @@ public final class DecisionEngine: Sendable {
             }
             return set
         }
+        var nextCacheID: UInt32 = 0
         func outcome(_ o: SlotOutcome, label: String) throws(DecisionEngineError) -> LoadedOutcome {
             guard let handle = bundle.templates.template(o.template) else {
                 throw DecisionEngineError("unknown template '\(o.template)'")
             }
-            return LoadedOutcome(label: label, template: handle, templateID: o.template, data: o.data)
+            nextCacheID += 1
+            let dependencies = RenderDependency.of(
+                names: bundle.templates.referencedNames(handle), attributes: attrIDs, segments: bitByName)
+            return LoadedOutcome(
+                label: label, template: handle, templateID: o.template, data: o.data, cacheID: nextCacheID,
+                dependencies: dependencies)
         }
         var slots: [LoadedSlot] = []
         var index: [String: Int] = [:]
@@ -230,4 +236,40 @@ struct LoadedOutcome: Sendable {
     let template: TemplateHandle
     let templateID: String
     let data: JSONValue
+    /// Identifies this outcome (template + rule data) in render cache keys.
+    let cacheID: UInt32
+    /// The values its template can read, or `nil` when it reads a whole root object (then it is not cached).
+    let dependencies: [RenderDependency]?
+}
+
+/// One value a template's output depends on (besides the outcome's constant template and data).
+enum RenderDependency: Sendable, Equatable {
+    case attribute(UInt16)
+    case segment(Int)
+    case context(String)
+    case user
+
+    /// The dependencies of a template reading `names`, or `nil` if it reads a whole root object.
+    static func of(
+        names: [[String]], attributes: [String: UInt16], segments: [String: Int]
+    ) -> [RenderDependency]? {
+        var out: [RenderDependency] = []
+        for name in names {
+            guard let first = name.first else { continue }
+            let dependency: RenderDependency?
+            switch first {
+            case "attributes", "segments", "context":
+                guard name.count >= 2 else { return nil }
+                switch first {
+                case "attributes": dependency = attributes[name[1]].map { .attribute($0) }
+                case "segments": dependency = segments[name[1]].map { .segment($0) }
+                default: dependency = .context(name[1])
+                }
+            case "user": dependency = .user
+            default: dependency = nil  // `data` is constant per outcome; other names resolve to nothing at the root.
+            }
+            if let dependency, !out.contains(dependency) { out.append(dependency) }
+        }
+        return out
+    }
 }

@@ -58,6 +58,9 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "token"))
     var adminToken: String?
 
+    @Option(help: "Memory for cached rendered blocks, in MiB, split over the event loops (0 turns the cache off).")
+    var renderCacheMib = 32
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -106,6 +109,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.http.maxRequestBodySize = maxBodySize
         configuration.http.maxHeaderListSize = maxHeaderListSize
         configuration.http.idleTimeout = .seconds(Int64(idleTimeout))
+        configuration.renderCacheBytes = max(0, renderCacheMib) << 20
         let environment = ProcessInfo.processInfo.environment
         configuration.webhookSecrets =
             webhookSecrets.isEmpty

@@ -44,3 +44,13 @@ func inlineBundle(templates: [String: String], schema: String, segments: String,
 {
     try BundleCompiler.compile(BundleSources(templates: templates, schema: schema, segments: segments, slots: slots))
 }
+
+/// The demo bundle's sources.
+func demoSources() throws -> BundleSources {
+    try BundleSources.load(templates: repositoryRoot + "/Templates", mappings: repositoryRoot + "/Mappings")
+}
+
+/// Compiles `sources`.
+func compile(_ sources: BundleSources) throws -> CompiledBundle {
+    try BundleCompiler.compile(sources)
+}

@@ -265,6 +265,11 @@ struct DecisionServerTests {
             #expect(metrics.contains(#"tessera_decisions_total{slot="home.hero",outcome="vip"} 1"#))
             #expect(metrics.contains(#"tessera_http_request_duration_seconds_count{route="/v1/decide"} 1"#))
             #expect(metrics.contains("tessera_bundle_revision 1"))
+            // One cacheable render so far: a miss; the same decision again is a hit.
+            #expect(metrics.contains("tessera_render_cache_misses_total 1"))
+            _ = try await client("curl", "-sS", "--http2-prior-knowledge", "\(server.base)/v1/decide?user=u4&slots=home.hero")
+            let again = try await client("curl", "-sS", "\(server.base)/metrics").stdout
+            #expect(again.contains("tessera_render_cache_hits_total 1"))
         }
     }
 

@@ -48,15 +48,15 @@ final class LoopMetrics {
         }
     }
 
-    /// A copy of every counter.
-    func snapshot() -> MetricsSnapshot {
+    /// A copy of every counter, with the loop's render cache counters.
+    func snapshot(cache: RenderCache.Statistics = RenderCache.Statistics()) -> MetricsSnapshot {
         var d = retiredDecisions
         for (s, entry) in decisionLabels.enumerated() {
             for (o, label) in entry.outcomes.enumerated() where decisions[s][o] > 0 {
                 d[DecisionKey(slot: entry.slot, outcome: label), default: 0] += decisions[s][o]
             }
         }
-        return MetricsSnapshot(requests: requests, latency: latency, decisions: d)
+        return MetricsSnapshot(requests: requests, latency: latency, decisions: d, renderCache: cache)
     }
 }
 
@@ -113,9 +113,15 @@ struct MetricsSnapshot: Sendable {
     var requests: [RouteStatus: Int] = [:]
     var latency: [Route: LatencyHistogram] = [:]
     var decisions: [DecisionKey: Int] = [:]
+    var renderCache = RenderCache.Statistics()
 
     /// Adds `other`'s counts to these.
     mutating func add(_ other: MetricsSnapshot) {
+        renderCache.hits += other.renderCache.hits
+        renderCache.misses += other.renderCache.misses
+        renderCache.evictions += other.renderCache.evictions
+        renderCache.bytes += other.renderCache.bytes
+        renderCache.entries += other.renderCache.entries
         requests.merge(other.requests, uniquingKeysWith: +)
         decisions.merge(other.decisions, uniquingKeysWith: +)
         for (route, h) in other.latency { latency[route, default: LatencyHistogram()].add(h) }

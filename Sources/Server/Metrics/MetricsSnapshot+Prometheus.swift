@@ -1,3 +1,4 @@
+import Decision
 import Foundation
 import JSON
 
@@ -37,6 +38,18 @@ extension MetricsSnapshot {
             )
             line("tessera_http_request_duration_seconds_count{route=\"\(route.rawValue)\"} \(cumulative)")
         }
+        line("# HELP tessera_render_cache_hits_total Rendered blocks served from the per-loop render cache.")
+        line("# TYPE tessera_render_cache_hits_total counter")
+        line("tessera_render_cache_hits_total \(renderCache.hits)")
+        line("# HELP tessera_render_cache_misses_total Cacheable renders that had to run.")
+        line("# TYPE tessera_render_cache_misses_total counter")
+        line("tessera_render_cache_misses_total \(renderCache.misses)")
+        line("# HELP tessera_render_cache_evictions_total Entries dropped to stay within the byte budget.")
+        line("# TYPE tessera_render_cache_evictions_total counter")
+        line("tessera_render_cache_evictions_total \(renderCache.evictions)")
+        line("# HELP tessera_render_cache_bytes Bytes held by the render caches.")
+        line("# TYPE tessera_render_cache_bytes gauge")
+        line("tessera_render_cache_bytes \(renderCache.bytes)")
         line(
             "# HELP tessera_decisions_total Slot decisions, by slot and outcome (rule, experiment:variant, or default)."
         )

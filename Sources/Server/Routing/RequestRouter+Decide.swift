@@ -25,7 +25,8 @@ extension RequestRouter {
             try reader.withSnapshot { snapshot in
                 let profile = try snapshot.profile(decision.user)
                 use = tag.combine(profile: profile)
-                engine.decide(decision, profile: profile, into: &out, scratch: &scratch, choices: &choices)
+                engine.decide(
+                    decision, profile: profile, into: &out, scratch: &scratch, choices: &choices, cache: renderCache)
             }
         } catch {
             throw APIError(status: 500, code: "storage_error", message: "reading the profile failed: \(error)")
@@ -66,7 +67,8 @@ extension RequestRouter {
                 let profile = try snapshot.profile(user)
                 use = tag.combine(profile: profile)
                 return engine.renderSlot(
-                    slotID, user: user, context: context, profile: profile, now: state.clock(), into: &out)
+                    slotID, user: user, context: context, profile: profile, now: state.clock(), into: &out,
+                    cache: renderCache)
             }
         } catch {
             throw APIError(status: 500, code: "storage_error", message: "reading the profile failed: \(error)")

@@ -1,3 +1,4 @@
+import Decision
 import NIOCore
 import Prometheus
 
@@ -11,7 +12,7 @@ extension RequestRouter {
         }
         let state = self.state
         let futures = state.routers.map { entry in
-            entry.loop.submit { entry.router.value.metrics.snapshot() }
+            entry.loop.submit { entry.router.value.metrics.snapshot(cache: entry.router.value.renderCache.statistics) }
         }
         let gathered = EventLoopFuture.whenAllSucceed(futures, on: eventLoop).map { snapshots -> HTTPResponse in
             var total = MetricsSnapshot()

@@ -23,11 +23,18 @@ final class RequestRouter: HTTPRequestHandler {
     var scratch: [UInt8] = []
     var choices: [SlotChoice] = []
 
-    init(eventLoop: any EventLoop, state: ServerState, reader: ProfileReader, ingest: IngestContext) {
+    /// Rendered blocks of this loop (see ``RenderCache``).
+    let renderCache: RenderCache
+
+    init(
+        eventLoop: any EventLoop, state: ServerState, reader: ProfileReader, ingest: IngestContext,
+        renderCacheBytes: Int = 0
+    ) {
         self.eventLoop = eventLoop
         self.state = state
         self.reader = reader
         self.ingest = ingest
+        self.renderCache = RenderCache(budget: renderCacheBytes)
         out.reserveCapacity(16 * 1024)
         scratch.reserveCapacity(8 * 1024)
     }
@@ -38,6 +45,7 @@ final class RequestRouter: HTTPRequestHandler {
         // Revisions only move forward (a rollback is a new revision); a late install of an older one is ignored.
         if let current = self.engine, current.revision >= engine.revision { return }
         self.engine = engine
+        renderCache.removeAll()
         metrics.adopt(engine)
     }
 

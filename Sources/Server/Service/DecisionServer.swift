@@ -18,6 +18,9 @@ public struct DecisionServerConfiguration: Sendable {
     public var webhookSecrets: [String] = []
     /// Bearer token for `/v1/admin/*` and `/v1/preview`. `nil`: those endpoints are refused.
     public var adminToken: String?
+    /// Memory for rendered blocks, in bytes, split evenly over the event loops (0 turns the cache off).
+    /// Default 32 MiB.
+    public var renderCacheBytes = 32 << 20
     /// The bearer token the delta, ingest and profile endpoints require. Default `nil`: those endpoints
     /// answer 503 explaining how to configure one (they are never open without a token).
     public var ingestToken: String? = nil
@@ -76,6 +79,7 @@ public final class DecisionServer: Service, Sendable {
         }
         // Readers are made here, where a failure can be reported, and handed one to each loop.
         let threads = max(1, configuration.http.eventLoopThreads)
+        let cachePerLoop = max(0, configuration.renderCacheBytes) / threads
         var pool: [ProfileReader] = []
         for _ in 0..<threads { pool.append(try ProfileReader(store: state.store)) }
         let readers = NIOLockedValueBox(UncheckedBox(pool))
@@ -91,7 +95,8 @@ public final class DecisionServer: Service, Sendable {
         }
         let server = HTTPServer(configuration: configuration.http, logger: logger) { loop in
             let reader = readers.withLockedValue { $0.value.removeLast() }
-            let router = RequestRouter(eventLoop: loop, state: state, reader: reader, ingest: ingest)
+            let router = RequestRouter(
+                eventLoop: loop, state: state, reader: reader, ingest: ingest, renderCacheBytes: cachePerLoop)
             if let initial { router.install(initial) }
             state.register(router, on: loop)
             return router
