@@ -275,8 +275,10 @@ let benchmarks: @Sendable () -> Void = {
         ("1 slot, vip user", oneSlot, false), ("4 slots, vip user", fourSlots, false),
         ("4 slots, 10k users rotating", fourSlots, true),
     ] {
+      // Each decision without and with the per-loop render cache (16 MiB, as one event loop of a server would have).
+      for cached in [false, true] {
         Benchmark(
-            "Decision.decide \(name)",
+            "Decision.decide \(name)\(cached ? " [render cache]" : "")",
             configuration: .init(teardown: { StoreFixture.cleanUp() })
         ) { benchmark in
             let f = try StoreFixture.shared()
@@ -300,6 +302,7 @@ let benchmarks: @Sendable () -> Void = {
                 let response = try JSONValue.parse(String(decoding: out, as: UTF8.self))
                 precondition(response["slots"]?["home.hero"]?["variant"] == .string("vip"), "\(response)")
             }
+            let cache = cached ? RenderCache(budget: 16 << 20) : nil
             var i = 0
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
@@ -308,12 +311,13 @@ let benchmarks: @Sendable () -> Void = {
                 try f.reader.withSnapshot { s in
                     engine.decide(
                         requests[i], profile: try s.profile(requests[i].user), into: &out, scratch: &scratch,
-                        choices: &choices)
+                        choices: &choices, cache: cache)
                 }
                 i = i + 1 == requests.count ? 0 : i + 1
                 blackHole(out.count)
             }
         }
+      }
     }
 }
 
