@@ -140,6 +140,35 @@ struct DeltaServerTests {
         }
     }
 
+    /// The answer can change with the clock alone (a membership expires); its ETag must change with it, so an
+    /// old tag gets the new answer, not a 304.
+    @Test func theETagFollowsTheClockNotOnlyTheStoredProfile() async throws {
+        let clock = TestClock(tuesday)
+        try await withServer(users: 6, configure: clock.configure) { server in
+            _ = try await server.deltas([
+                #"{"user":"t3","seq":1,"ts":"2026-11-25T08:00:00Z","ops":[{"op":"add_segment","id":"churn_risk","ttl":"2d"}]}"#
+            ])
+            let url = server.base + "/v1/decide?user=t3&slots=cart.banner"
+            func get(_ ifNoneMatch: String? = nil) async throws -> (status: String, etag: String, body: String) {
+                var args = ["curl", "-sS", "--http2-prior-knowledge", "-D", "-"]
+                if let ifNoneMatch { args += ["-H", "if-none-match: \(ifNoneMatch)"] }
+                let out = try await TransportHarness.run(args + [url]).stdout
+                let status = out.split(separator: " ").dropFirst().first.map(String.init) ?? ""
+                let etag = out.split(separator: "\r\n").first { $0.lowercased().hasPrefix("etag:") }
+                    .map { String($0.dropFirst(5)).trimmingCharacters(in: .whitespaces) } ?? ""
+                return (status, etag, out)
+            }
+            let first = try await get()
+            #expect(first.body.contains("churn_risk"))
+            #expect(try await get(first.etag).status == "304")
+            clock.advance(3 * 86_400)  // the 2-day membership has expired; nothing was written
+            let later = try await get(first.etag)
+            #expect(later.status == "200", "\(later.body)")
+            #expect(!later.body.contains("churn_risk"))
+            #expect(later.etag != first.etag)
+        }
+    }
+
     @Test func timeWindowSegmentsFollowTheClockWithoutNewDeltas() async throws {
         let clock = TestClock(tuesday)
         try await withServer(users: 6, configure: clock.configure) { server in

@@ -1,12 +1,13 @@
 import Decision
 import JSON
 
-/// The `ETag` of a decide or fragment answer: a 64-bit FNV-1a digest of everything the answer is a function of.
+/// The `ETag` of a decide or fragment answer: a 64-bit digest (FNV-1a style, eight bytes per step) of the answer
+/// and what it was made from.
 ///
-/// A decision is a pure function of the engine's revision, the user's stored profile record (or its absence), the
-/// request's user, slots, context parameters and `explain` flag; nothing reads the clock. The tag digests exactly
-/// those, plus the outcome chosen for each slot, so it changes whenever the answer can change: a new revision, any
-/// write to the profile (its record carries a version bumped on every write), a different slot list or context.
+/// It digests the engine's revision, the profile's version (bumped on every write) or its absence, the request's
+/// user, slots, context parameters and `explain` flag, the outcome chosen for each slot, and the answer's bytes
+/// themselves. The answer is digested because a decision also depends on the clock (time-window segments, expiring
+/// memberships): the same inputs can give a different answer later, and the tag must change with it.
 /// Context parameters are digested sorted by name (the first value of a repeated name wins, as in decisions),
 /// so `?device=m&country=DE` and `?country=DE&device=m` share a tag. Every part is length-prefixed.
 struct EntityTag: Equatable {
@@ -29,15 +30,28 @@ struct EntityTag: Equatable {
         combine(revision)
     }
 
-    /// Adds raw bytes, length first.
+    /// Adds raw bytes, length first, eight bytes per step (a byte-wise loop cost 7% of a decide under load).
     mutating func combine(_ bytes: UnsafeRawBufferPointer) {
         combine(UInt64(bytes.count))
         var h = value
-        for b in bytes {
-            h ^= UInt64(b)
+        var i = 0
+        while i + 8 <= bytes.count {
+            h ^= bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
             h &*= 0x0000_0100_0000_01b3
+            h ^= h >> 29
+            i += 8
+        }
+        while i < bytes.count {
+            h ^= UInt64(bytes[i])
+            h &*= 0x0000_0100_0000_01b3
+            i += 1
         }
         value = h
+    }
+
+    /// Adds the answer's bytes.
+    mutating func combine(answer: [UInt8]) {
+        answer.withUnsafeBytes { combine($0) }
     }
 
     /// Adds an integer (8 bytes, little-endian).
@@ -70,7 +84,7 @@ struct EntityTag: Equatable {
             return .withoutConsent
         }
         combine(2)
-        combine(profile.bytes)
+        combine(profile.version)
         return .personalized
     }
 

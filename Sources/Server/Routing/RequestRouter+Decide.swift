@@ -40,6 +40,7 @@ extension RequestRouter {
         }
         tag.combine(user: decision.user, slots: decision.slots, context: decision.context, explain: decision.explain)
         tag.combine(choices)
+        tag.combine(answer: out)
         return conditionalResponse(
             request, tag: tag, use: use, contentType: "application/json", revision: engine.revision)
     }
@@ -82,6 +83,7 @@ extension RequestRouter {
         metrics.record(choice)
         tag.combine(user: user, slots: [slotID], context: context, explain: false)
         tag.combine([choice])
+        tag.combine(answer: out)
         return conditionalResponse(
             request, tag: tag, use: use, contentType: "text/html; charset=utf-8", revision: engine.revision)
     }
