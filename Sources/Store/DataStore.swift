@@ -67,6 +67,13 @@ public final class DataStore: Sendable {
         self.tombstones = try env.openDatabase("tombstones")
     }
 
+    /// The current revision number (8 bytes read; nothing decoded), or `nil` before the first compile.
+    public func currentRevision() throws -> UInt64? {
+        let txn = try ReadTransaction(environment)
+        defer { txn.reset() }
+        return try txn.get(meta, key: "revision").map { UInt64(bigEndianBytes: $0) }
+    }
+
     /// The current revision and its compiled bundle, or `nil` before the first compile.
     public func currentBundle() throws -> (revision: UInt64, bundle: CompiledBundle)? {
         let txn = try ReadTransaction(environment)

@@ -45,7 +45,7 @@ extension RequestRouter {
         let limit = min(max(Int(QueryParameters(request.query)["limit"] ?? "") ?? 100, 1), 1000)
         let store = state.store
         return onContentThread {
-            let current = try store.currentBundle()?.revision ?? 0
+            let current = try store.currentRevision() ?? 0
             var out: [UInt8] = []
             out.append(contentsOf: #"{"current":"#.utf8)
             JSONWriter.appendInteger(Int64(current), to: &out)

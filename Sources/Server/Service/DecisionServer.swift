@@ -68,12 +68,10 @@ public final class DecisionServer: Service, Sendable {
 
     public func run() async throws {
         let logger = state.logger
-        let revisionGauge = state.registry.makeGauge(
-            name: "tessera_bundle_revision", help: "Bundle revision being served.")
         var engine: DecisionEngine? = nil
         if let (revision, bundle) = try state.store.currentBundle() {
             engine = try DecisionEngine(bundle: bundle, revision: revision)
-            revisionGauge.set(Double(revision))
+            state.noteInstalled(revision)
         } else {
             logger.warning("no compiled bundle yet; /readyz answers 503 until `tessera compile` publishes one")
         }
@@ -116,17 +114,17 @@ public final class DecisionServer: Service, Sendable {
 
         let interval = configuration.revisionPollInterval
         let watcher = Task {
-            var current = initial?.revision ?? 0
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 do {
-                    guard let (revision, bundle) = try state.store.currentBundle(), revision != current else {
-                        continue
-                    }
+                    // Only revisions published by another process (`tessera compile`) are left to find here:
+                    // webhooks and rollbacks install theirs before answering. Reading the number is 8 bytes;
+                    // the bundle is decoded only when it is new.
+                    guard let newest = try state.store.currentRevision(), newest > state.installedRevision,
+                        let (revision, bundle) = try state.store.currentBundle(), let loop = state.routers.first?.loop
+                    else { continue }
                     let next = try DecisionEngine(bundle: bundle, revision: revision)
-                    for entry in state.routers { entry.loop.execute { entry.router.value.install(next) } }
-                    current = revision
-                    revisionGauge.set(Double(revision))
+                    _ = state.installEverywhere(next, on: loop)
                     logger.info("serving new bundle revision", metadata: ["bundle.revision": "\(revision)"])
                 } catch {
                     logger.error(

@@ -27,6 +27,10 @@ final class ServerState: Sendable {
     /// The decisions' clock (epoch seconds): relative-time conditions and membership expiry use it.
     let clock: @Sendable () -> Double
     private let table = NIOLockedValueBox<[(loop: any EventLoop, router: NIOLoopBound<RequestRouter>)]>([])
+    /// The newest revision handed to the loops (by a webhook, a rollback or the revision poller).
+    private let installed = NIOLockedValueBox<UInt64>(0)
+    /// `tessera_bundle_revision`.
+    private let revisionGauge: Gauge
 
     init(
         store: DataStore, registry: PrometheusCollectorRegistry, logger: Logger,
@@ -39,10 +43,24 @@ final class ServerState: Sendable {
         self.publisher = ContentPublisher(store: store)
         self.webhookSignature = webhookSecrets.isEmpty ? nil : WebhookSignature(secrets: webhookSecrets)
         self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
+        self.revisionGauge = registry.makeGauge(name: "tessera_bundle_revision", help: "Bundle revision being served.")
+    }
+
+    /// The newest revision handed to the loops (0 before any).
+    var installedRevision: UInt64 { installed.withLockedValue { $0 } }
+
+    /// Records that `revision` is being installed (routers built at start get it directly).
+    func noteInstalled(_ revision: UInt64) {
+        let newest = installed.withLockedValue { current -> UInt64 in
+            current = max(current, revision)
+            return current
+        }
+        revisionGauge.set(Double(newest))
     }
 
     /// Installs `engine` on every loop; succeeds once each loop has it (so the next request anywhere sees it).
     func installEverywhere(_ engine: DecisionEngine, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        noteInstalled(engine.revision)
         let installs = routers.map { entry in entry.loop.submit { entry.router.value.install(engine) } }
         return EventLoopFuture.andAllSucceed(installs, on: eventLoop)
     }
