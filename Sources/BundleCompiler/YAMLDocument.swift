@@ -57,7 +57,15 @@ struct YAMLDocument: Sendable {
             case Tag.Name.null.rawValue: return .null
             case Tag.Name.bool.rawValue: return .bool(node.bool ?? false)
             case Tag.Name.int.rawValue, Tag.Name.float.rawValue:
-                if let d = node.float { return .number(d) }
+                if let d = node.float {
+                    // `.inf` and `.nan` are YAML floats but not JSON numbers; nothing downstream expects them.
+                    guard d.isFinite else {
+                        throw CompileProblem(
+                            file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1,
+                            message: "'\(scalar.string)' is not a finite number")
+                    }
+                    return .number(d)
+                }
                 if let i = node.int { return .number(Double(i)) }
                 return .string(scalar.string)
             default: return .string(scalar.string)

@@ -1,3 +1,5 @@
+import Targeting
+
 /// The behaviour section of a profile record, read in place (see ``BehaviourRecord``).
 ///
 /// Every read is bounds-checked against the record, so a corrupt section reads as missing values, never
@@ -132,7 +134,7 @@ public struct EventView {
     /// gives NaN (no clock, no window).
     public func count(lastDays days: Int, now: Double) -> Double {
         guard now.isFinite else { return .nan }
-        let today = Int((now / 86_400).rounded(.down))
+        let today = Int(Timestamp.day(of: now))
         let newest = newestDay
         var total: UInt64 = 0
         for i in 0..<bucketCount {

@@ -1,3 +1,5 @@
+import Targeting
+
 /// What a profile keeps about one event type: counts in daily UTC buckets (so "3 or more in the last 7
 /// days" needs no batch job), first and last occurrence, and the last occurrence's properties.
 public struct EventCounter: Sendable, Equatable {
@@ -45,11 +47,14 @@ public struct EventCounter: Sendable, Equatable {
             lastAt = time
             lastProperties = properties.utf8.count <= Self.maxPropertiesBytes ? properties : ""
         }
-        let day = Int32(clamping: Int((time / 86_400).rounded(.down)))
-        if count == 1 {
+        // Day numbers of valid times are within ±3,000,000, but `newestDay` comes from a stored record that
+        // may predate validation: compare and subtract in `Int`, which no pair of `Int32`s overflows.
+        let day = Timestamp.day(of: time)
+        if count == 1 || buckets.count != Self.windowDays {
             newestDay = day
+            buckets = Array(repeating: 0, count: Self.windowDays)
         } else if day > newestDay {
-            let shift = Int(day - newestDay)
+            let shift = Int(day) - Int(newestDay)
             if shift >= Self.windowDays {
                 buckets = Array(repeating: 0, count: Self.windowDays)
             } else {
@@ -57,7 +62,7 @@ public struct EventCounter: Sendable, Equatable {
             }
             newestDay = day
         }
-        let age = Int(newestDay - day)
+        let age = Int(newestDay) - Int(day)
         if age >= 0, age < Self.windowDays { buckets[age] &+= 1 }
     }
 }

@@ -1,3 +1,5 @@
+import Targeting
+
 extension ProfileData {
     /// Applies every operation of `delta` in order; `now` (epoch seconds) stands in for a delta without
     /// `ts`. All or nothing: on a failure `self` is unchanged. Does not check `seq` (the store does) and
@@ -28,7 +30,7 @@ extension ProfileData {
             case .addSegment(let id, let score, let expiresAt, let ttl):
                 next.memberships.removeAll { $0.id == id }
                 next.memberships.append(
-                    SegmentMembership(id: id, score: score, expiresAt: expiresAt ?? ttl.map { time + $0 }))
+                    SegmentMembership(id: id, score: score, expiresAt: expiresAt ?? ttl.map { Timestamp.clamped(time + $0) }))
             case .removeSegment(let id):
                 next.memberships.removeAll { $0.id == id }
             case .event(let type, let properties, let eventTime):
@@ -46,19 +48,22 @@ extension ProfileData {
         self = next
     }
 
+    /// `current` with `element` appended, keeping the last `max` elements (and never more than
+    /// ``AttributeType/maxListElements``, so no stream of appends grows a record without bound).
     static func appending(_ element: StoredValue, to current: StoredValue?, max: Int?) -> StoredValue {
+        let max = Swift.min(max ?? AttributeType.maxListElements, AttributeType.maxListElements)
         switch element {
         case .string(let s):
             var list: [String] = []
             if case .stringList(let l)? = current { list = l }
             list.append(s)
-            if let max, list.count > max { list.removeFirst(list.count - max) }
+            if list.count > max { list.removeFirst(list.count - max) }
             return .stringList(list)
         case .number(let n):
             var list: [Double] = []
             if case .numberList(let l)? = current { list = l }
             list.append(n)
-            if let max, list.count > max { list.removeFirst(list.count - max) }
+            if list.count > max { list.removeFirst(list.count - max) }
             return .numberList(list)
         default:
             return current ?? .null

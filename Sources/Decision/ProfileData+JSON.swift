@@ -6,7 +6,7 @@ extension ProfileData {
     /// segments by name (from `bundle`), consent, seq, behaviour with readable times. Memberships report
     /// whether they are active at `now`.
     public func exportJSON(user: String, bundle: CompiledBundle, now: Double) -> JSONValue {
-        func time(_ t: Double) -> JSONValue { t.isFinite ? .string(EpochTime.format(t)) : .null }
+        func time(_ t: Double) -> JSONValue { Timestamp(seconds: t).map { .string($0.iso8601) } ?? .null }
         var attrs: [(key: String, value: JSONValue)] = []
         for (id, value) in attributes.sorted(by: { $0.id < $1.id }) {
             let name = bundle.schema.attributes.first { $0.id == id }?.name ?? "#\(id)"
@@ -35,7 +35,7 @@ extension ProfileData {
                 var daily: [(key: String, value: JSONValue)] = []
                 for (i, n) in e.buckets.enumerated() where n > 0 {
                     let day = Double(Int(e.newestDay) - i) * 86_400
-                    daily.append((String(EpochTime.format(day).prefix(10)), .number(Double(n))))
+                    daily.append((String(Timestamp.format(day).prefix(10)), .number(Double(n))))
                 }
                 var entry: [(key: String, value: JSONValue)] = [
                     ("count", .number(e.count)), ("first_at", time(e.firstAt)), ("last_at", time(e.lastAt)),

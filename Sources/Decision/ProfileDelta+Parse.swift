@@ -21,10 +21,12 @@ extension ProfileDelta {
                 }
                 user = s
             case "seq":
-                guard case .number(let n) = value, n >= 1, n == n.rounded(), n < 9e15 else {
-                    throw reject("seq", "expected a positive integer (the upstream's per-user sequence number)")
+                guard case .number(let n) = value, let s = ProfileDelta.seq(n) else {
+                    throw reject(
+                        "seq",
+                        "expected a whole number from 1 to \(ProfileDelta.maxSeq) (the upstream's per-user sequence number)")
                 }
-                seq = UInt64(n)
+                seq = s
             case "ts":
                 time = try parseTime(value, field: "ts")
             case "ops":
@@ -47,17 +49,19 @@ extension ProfileDelta {
         return ProfileDelta(user: user, seq: seq, time: time, operations: operations)
     }
 
-    /// An ISO-8601 string or epoch seconds.
+    /// An ISO-8601 string or epoch seconds, in the years 0001-9999 (``Timestamp``).
     static func parseTime(_ value: JSONValue, field: String) throws(ProfileInput.Rejection) -> Double {
         switch value {
         case .string(let s):
-            if let t = EpochTime.parse(s) { return t }
-        case .number(let n) where n.isFinite && n >= 0:
-            return n
+            if let t = Timestamp(iso8601: s) { return t.seconds }
+        case .number(let n):
+            if let t = Timestamp(seconds: n) { return t.seconds }
         default: break
         }
         throw ProfileInput.Rejection(
-            field: field, message: "expected an ISO-8601 time such as 2026-11-25T10:00:00Z, or epoch seconds")
+            field: field,
+            message:
+                "expected an ISO-8601 time such as 2026-11-25T10:00:00Z, or epoch seconds, in the years 0001-9999")
     }
 }
 
@@ -111,7 +115,7 @@ extension ProfileDelta.Operation {
             guard let v = json["value"] else { throw reject("value", "missing") }
             switch def.type.validate(v) {
             case .success(let stored): return .set(attribute: def.id, value: stored)
-            case .failure: throw mismatch(def, v)
+            case .failure(let m): throw mismatch(def, v, expected: m.detail)
             }
         case "unset":
             try allow(["path"])
@@ -133,9 +137,10 @@ extension ProfileDelta.Operation {
             guard let v = json["value"] else { throw reject("value", "missing") }
             let element: StoredValue
             switch (def.type, v) {
-            case (.stringList, .string(let s)): element = .string(s)
+            case (.stringList, .string(let s)) where s.utf8.count <= AttributeType.maxStringBytes: element = .string(s)
             case (.numberList, .number(let n)): element = .number(n)
-            case (.stringList, _): throw mismatch(def, v, expected: "a string element")
+            case (.stringList, _):
+                throw mismatch(def, v, expected: "a string element of at most \(AttributeType.maxStringBytes) bytes")
             case (.numberList, _): throw mismatch(def, v, expected: "a number element")
             default:
                 throw reject("path", "attribute '\(def.name)' is \(def.type.rawValue), not a list")
@@ -143,8 +148,8 @@ extension ProfileDelta.Operation {
             if op == "remove" { return .remove(attribute: def.id, element: element) }
             var max: Int?
             if let m = json["max"] {
-                guard case .number(let n) = m, n >= 1, n == n.rounded(), n <= 10_000 else {
-                    throw reject("max", "expected a whole number of elements from 1 to 10000")
+                guard case .number(let n) = m, n >= 1, n == n.rounded(), n <= Double(AttributeType.maxListElements) else {
+                    throw reject("max", "expected a whole number of elements from 1 to \(AttributeType.maxListElements)")
                 }
                 max = Int(n)
             }
@@ -162,9 +167,11 @@ extension ProfileDelta.Operation {
             if let e = json["expires_at"] { expiresAt = try ProfileDelta.parseTime(e, field: "\(field).expires_at") }
             if let t = json["ttl"] {
                 switch t {
-                case .number(let n) where n > 0 && n.isFinite: ttl = n
-                case .string(let s) where EpochTime.duration(s) != nil: ttl = EpochTime.duration(s)
-                default: throw reject("ttl", "expected seconds or a duration such as \"7d\"")
+                case .number(let n) where n > 0 && n <= Timestamp.maxDuration: ttl = n
+                case .string(let s) where Timestamp.duration(s) != nil: ttl = Timestamp.duration(s)
+                default:
+                    throw reject(
+                        "ttl", "expected seconds or a duration such as \"7d\", positive and at most 10,000 years")
                 }
             }
             if expiresAt != nil, ttl != nil { throw reject("ttl", "give expires_at or ttl, not both") }

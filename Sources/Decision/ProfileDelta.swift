@@ -7,6 +7,21 @@ public import JSON
 public struct ProfileDelta: Sendable {
     /// Most operations in one delta.
     public static let maxOperations = 256
+    /// Largest `seq` accepted (2^53 - 1: every such integer is exact as a JSON number, and `seq + 1`
+    /// can never overflow anywhere it is stored or compared).
+    public static let maxSeq: UInt64 = 9_007_199_254_740_991
+
+    /// `n` as a sequence number: a whole number from 1 to ``maxSeq``; `nil` otherwise.
+    public static func seq(_ n: Double) -> UInt64? {
+        guard n >= 1, n <= Double(maxSeq), n == n.rounded() else { return nil }  // NaN fails
+        return UInt64(n)
+    }
+
+    /// Decimal digits as a sequence number (`DELETE /v1/profiles/{id}?seq=N`), with the same range.
+    public static func seq(_ text: Substring) -> UInt64? {
+        guard let n = UInt64(text), n >= 1, n <= maxSeq else { return nil }
+        return n
+    }
 
     /// The user id (profile key).
     public var user: String

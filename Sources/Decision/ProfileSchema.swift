@@ -1,4 +1,5 @@
 public import JSON
+import Targeting
 
 /// The attributes a profile may hold (data minimization: nothing else is stored) and their types.
 public struct ProfileSchema: Sendable, Codable, Equatable {
@@ -47,29 +48,42 @@ public enum AttributeType: String, Sendable, Codable, CaseIterable {
     case stringList = "list<string>"
     case numberList = "list<number>"
 
-    /// Checks `value` against this type and converts it to its stored form; `nil` (JSON null) unsets.
+    /// Longest string value (and list element) stored, in bytes.
+    public static let maxStringBytes = 4096
+    /// Most elements of a list attribute; `append` drops the oldest beyond it.
+    public static let maxListElements = 1000
+
+    /// Checks `value` against this type and its bounds and converts it to its stored form; `nil` (JSON
+    /// null) unsets.
     public func validate(_ value: JSONValue) -> Result<StoredValue, AttributeTypeMismatch> {
+        let tooLong = AttributeTypeMismatch(expected: self, limit: "strings of at most \(Self.maxStringBytes) bytes")
         switch (self, value) {
         case (_, .null): return .success(.null)
-        case (.string, .string(let s)): return .success(.string(s))
+        case (.string, .string(let s)):
+            return s.utf8.count <= Self.maxStringBytes ? .success(.string(s)) : .failure(tooLong)
         case (.number, .number(let n)): return .success(.number(n))
         case (.integer, .number(let n)) where n == n.rounded() && abs(n) < 9e15: return .success(.number(n))
         case (.boolean, .bool(let b)): return .success(.bool(b))
-        case (.timestamp, .string(let s)) where Timestamp.isISO8601(s): return .success(.string(s))
-        case (.stringList, .array(let elements)):
+        case (.timestamp, .string(let s)) where Timestamp(iso8601: s) != nil: return .success(.string(s))
+        case (.stringList, .array(let elements)), (.numberList, .array(let elements)):
+            guard elements.count <= Self.maxListElements else {
+                return .failure(AttributeTypeMismatch(expected: self, limit: "at most \(Self.maxListElements) elements"))
+            }
+            if self == .numberList {
+                var out: [Double] = []
+                for e in elements {
+                    guard case .number(let n) = e else { return .failure(AttributeTypeMismatch(expected: self)) }
+                    out.append(n)
+                }
+                return .success(.numberList(out))
+            }
             var out: [String] = []
             for e in elements {
                 guard case .string(let s) = e else { return .failure(AttributeTypeMismatch(expected: self)) }
+                guard s.utf8.count <= Self.maxStringBytes else { return .failure(tooLong) }
                 out.append(s)
             }
             return .success(.stringList(out))
-        case (.numberList, .array(let elements)):
-            var out: [Double] = []
-            for e in elements {
-                guard case .number(let n) = e else { return .failure(AttributeTypeMismatch(expected: self)) }
-                out.append(n)
-            }
-            return .success(.numberList(out))
         default: return .failure(AttributeTypeMismatch(expected: self))
         }
     }
@@ -79,32 +93,15 @@ public enum AttributeType: String, Sendable, Codable, CaseIterable {
 public struct AttributeTypeMismatch: Error, Sendable, Equatable {
     /// The type the schema wants.
     public var expected: AttributeType
-}
+    /// The bound the value broke, when its type was right (`at most 1000 elements`).
+    public var limit: String?
 
-/// ISO-8601 timestamp checks without Foundation.
-enum Timestamp {
-    /// True for `YYYY-MM-DDTHH:MM:SS` followed by optional fraction and `Z` or `±HH:MM`, or a bare date.
-    static func isISO8601(_ s: String) -> Bool {
-        let b = Array(s.utf8)
-        func digits(_ r: Range<Int>) -> Bool {
-            r.upperBound <= b.count && r.allSatisfy { b[$0] >= 0x30 && b[$0] <= 0x39 }
-        }
-        guard digits(0..<4), b.count >= 10, b[4] == 0x2D, digits(5..<7), b[7] == 0x2D, digits(8..<10) else {
-            return false
-        }
-        if b.count == 10 { return true }
-        guard b.count >= 20, b[10] == UInt8(ascii: "T"), digits(11..<13), b[13] == 0x3A, digits(14..<16), b[16] == 0x3A,
-            digits(17..<19)
-        else { return false }
-        var i = 19
-        if i < b.count, b[i] == UInt8(ascii: ".") {
-            i += 1
-            let start = i
-            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
-            if i == start { return false }
-        }
-        if i == b.count - 1, b[i] == UInt8(ascii: "Z") { return true }
-        return i == b.count - 6 && (b[i] == 0x2B || b[i] == 0x2D) && digits(i + 1..<i + 3) && b[i + 3] == 0x3A
-            && digits(i + 4..<i + 6)
+    /// What the attribute takes, for messages: `list<string>` or `list<string> (at most 1000 elements)`.
+    public var detail: String { expected.rawValue + (limit.map { " (\($0))" } ?? "") }
+
+    /// A mismatch against `expected`.
+    public init(expected: AttributeType, limit: String? = nil) {
+        self.expected = expected
+        self.limit = limit
     }
 }

@@ -51,7 +51,7 @@ extension ProfileSnapshot {
         } catch {
             // The delta path names `ops[k]` of the kept events; report the line's own index.
             let k = error.field.dropFirst(4).prefix { $0.isNumber }
-            let index = Int(k).map { positions[$0] } ?? 0
+            let index = Int(k).flatMap { positions.indices.contains($0) ? positions[$0] : nil } ?? 0
             throw ProfileInput.Rejection(field: "events[\(index)].type", message: error.message)
         }
         return profile

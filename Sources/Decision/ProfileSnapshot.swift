@@ -73,7 +73,7 @@ public struct ProfileSnapshot: Sendable {
                     case .failure(let mismatch):
                         throw Rejection(
                             field: "attributes.\(name)",
-                            message: "expected \(mismatch.expected.rawValue), got \(ProfileInput.describe(v))")
+                            message: "expected \(mismatch.detail), got \(ProfileInput.describe(v))")
                     }
                 }
                 snapshot.attributes = attributes

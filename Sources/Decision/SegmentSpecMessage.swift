@@ -57,12 +57,13 @@ public enum SegmentSpecMessage {
             }
             for (name, value) in traits {
                 if let def = bundle.schema.attribute(named: name) {
-                    guard case .success(let stored) = def.type.validate(value) else {
+                    switch def.type.validate(value) {
+                    case .success(let stored): ops.append(.set(attribute: def.id, value: stored))
+                    case .failure(let m):
                         throw reject(
                             "traits.\(name)",
-                            "attribute '\(name)' expects \(def.type.rawValue), got \(ProfileInput.describe(value))")
+                            "attribute '\(name)' expects \(m.detail), got \(ProfileInput.describe(value))")
                     }
-                    ops.append(.set(attribute: def.id, value: stored))
                 } else if let id = segmentID(name), case .bool(let member) = value {
                     ops.append(
                         member ? .addSegment(id: id, score: nil, expiresAt: nil, ttl: nil) : .removeSegment(id: id))

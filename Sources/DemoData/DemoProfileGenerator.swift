@@ -228,15 +228,15 @@ public struct DemoProfileGenerator {
         }
         events.sort { $0.time < $1.time }
         if let first = events.first, let last = events.last {
-            set("first_seen", .string(EpochTime.format(first.time)))
-            set("last_seen", .string(EpochTime.format(last.time)))
+            set("first_seen", .string(Timestamp.format(first.time)))
+            set("last_seen", .string(Timestamp.format(last.time)))
         }
         var segments: [JSONValue] = []
         if unit() < 0.03 { segments.append(.string("churn_risk")) }
         let consent = unit() >= 0.04
         let eventJSON = events.map { e -> JSONValue in
             var members: [(key: String, value: JSONValue)] = [
-                ("type", .string(e.type)), ("ts", .string(EpochTime.format(e.time))),
+                ("type", .string(e.type)), ("ts", .string(Timestamp.format(e.time))),
             ]
             if !e.properties.isEmpty { members.append(("properties", .object(e.properties))) }
             return .object(members)

@@ -194,7 +194,8 @@ struct JSONParser {
             guard digits(&self) > 0 else { throw error("invalid number: digits expected in exponent") }
         }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard let value = Double(text) else { throw error("invalid number") }
+        // 1e400 parses as infinity: refused, so every JSON number in Tessera is finite.
+        guard let value = Double(text), value.isFinite else { throw error("number out of range") }
         return value
     }
 

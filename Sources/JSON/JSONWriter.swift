@@ -53,12 +53,18 @@ public enum JSONWriter {
 
     /// Appends a decimal integer.
     public static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        appendInteger(value.magnitude, to: &out)
+    }
+
+    /// Appends a decimal unsigned integer (sequence numbers and versions read from storage, which may use
+    /// all 64 bits).
+    public static func appendInteger(_ value: UInt64, to out: inout [UInt8]) {
         if value == 0 {
             out.append(UInt8(ascii: "0"))
             return
         }
-        var magnitude = value.magnitude
-        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of stack scratch
         let count = withUnsafeMutableBytes(of: &digits) { scratch -> Int in
             var n = 0

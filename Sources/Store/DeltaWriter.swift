@@ -13,6 +13,10 @@ public final class DeltaWriter: @unchecked Sendable {
     public struct Configuration: Sendable {
         /// Most deltas applied in one write transaction; the rest wait for the next. Default 20,000.
         public var maxDeltasPerCommit = 20_000
+        /// Most deltas waiting for a commit. A submission that would go past it is refused at once with
+        /// ``DeltaWriterError/full`` (the server answers 503 with Retry-After) instead of queueing without
+        /// bound; one job is always accepted into an empty queue. Default 200,000.
+        public var maxQueuedDeltas = 200_000
         /// How long a seen message id (`messageId` of CDP events) is remembered. Default 7 days.
         public var messageIDRetention: Double = 7 * 86_400
         /// The clock for deltas without `ts` and for message id expiry (epoch seconds). Default: wall clock.
@@ -46,6 +50,8 @@ public final class DeltaWriter: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var queue: [Job] = []
+    /// Sum of the queued jobs' weights.
+    private var queuedWeight = 0
     private var stopping = false
     private var finished = false
     private var lastSweep = 0.0
@@ -87,18 +93,30 @@ public final class DeltaWriter: @unchecked Sendable {
 
     private func enqueue(_ job: Job) {
         condition.lock()
-        let rejected = stopping
-        if !rejected {
+        var refusal: DeltaWriterError?
+        if stopping {
+            refusal = .stopped
+        } else if !queue.isEmpty, queuedWeight + job.weight > configuration.maxQueuedDeltas {
+            refusal = .full
+        } else {
             queue.append(job)
+            queuedWeight += job.weight
             condition.signal()
         }
         condition.unlock()
-        if rejected {
+        if let refusal {
             switch job {
-            case .deltas(_, let c): c(.failure(DeltaWriterError.stopped))
-            case .erase(_, _, let c): c(.failure(DeltaWriterError.stopped))
+            case .deltas(_, let c): c(.failure(refusal))
+            case .erase(_, _, let c): c(.failure(refusal))
             }
         }
+    }
+
+    /// Deltas waiting for a commit now (for metrics and tests).
+    public var queuedDeltas: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queuedWeight
     }
 
     private func loop() {
@@ -120,6 +138,7 @@ public final class DeltaWriter: @unchecked Sendable {
             }
             let jobs = Array(queue.prefix(taken))
             queue.removeFirst(taken)
+            queuedWeight -= count
             condition.unlock()
             commit(jobs)
         }
@@ -212,14 +231,14 @@ public final class DeltaWriter: @unchecked Sendable {
         }
         profile.seq = max(profile.seq, stored)
         if let seq = delta.seq { profile.seq = max(profile.seq, seq) }
-        profile.version += 1
+        profile.version &+= 1  // a stored version is not trusted to be below UInt64.max
         try txn.put(store.profiles, key: key, value: profile.encode())
         if tombstone != nil { try txn.delete(tombstones, key: key) }
         if !messageKey.isEmpty {
             try txn.put(
                 messageIDs, key: messageKey, value: withUnsafeBytes(of: now.bitPattern.littleEndian) { Array($0) })
         }
-        let gap = delta.seq.map { stored > 0 && $0 > stored + 1 } ?? false
+        let gap = delta.seq.map { stored > 0 && $0 - stored > 1 } ?? false  // $0 > stored here
         return .applied(previousSeq: stored, gap: gap)
     }
 
@@ -260,6 +279,13 @@ public final class DeltaWriter: @unchecked Sendable {
 public enum DeltaWriterError: Error, CustomStringConvertible {
     /// The writer is shutting down.
     case stopped
+    /// ``DeltaWriter/Configuration/maxQueuedDeltas`` deltas are already waiting.
+    case full
 
-    public var description: String { "the delta writer is shutting down" }
+    public var description: String {
+        switch self {
+        case .stopped: return "the delta writer is shutting down"
+        case .full: return "the delta writer's queue is full"
+        }
+    }
 }

@@ -120,7 +120,7 @@ extension ConditionCompiler {
             }
 
         case "$olderThan", "$within":
-            guard case .string(let text) = operand, let seconds = EpochTime.duration(text) else {
+            guard case .string(let text) = operand, let seconds = Timestamp.duration(text) else {
                 throw fail("'\(name)' needs a duration such as \"90s\", \"15m\", \"24h\", \"7d\" or \"2w\"")
             }
             return name == "$olderThan" ? .olderThan(seconds) : .within(seconds)

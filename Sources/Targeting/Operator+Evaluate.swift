@@ -66,7 +66,7 @@ extension Operator {
         case .number:
             let n = value.numberValue
             return n.isFinite ? n : nil
-        case .string: return value.withUTF8 { EpochTime.parse($0) }
+        case .string: return value.withUTF8 { Timestamp(iso8601: $0)?.seconds }
         default: return nil
         }
     }

@@ -75,6 +75,30 @@ enum Scalar: Sendable, Codable {
 enum Primitive: Sendable, Codable {
     case number(Double)
     case string([UInt8], number: Double)
+
+    private enum CodingKeys: String, CodingKey {
+        case number, string
+    }
+
+    // A string's ToNumber is NaN for most strings ("alphabet"), and JSONEncoder refuses NaN: the compiled
+    // bundle could not be stored. Only the text is stored; its number is derived again when loading.
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let n = try c.decodeIfPresent(Double.self, forKey: .number) {
+            self = .number(n)
+        } else {
+            let bytes = try c.decode([UInt8].self, forKey: .string)
+            self = .string(bytes, number: bytes.withUnsafeBytes { JSNumberParser.parse($0) })
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .number(let n): try c.encode(n, forKey: .number)
+        case .string(let bytes, _): try c.encode(bytes, forKey: .string)
+        }
+    }
 }
 
 /// The names `$type` accepts (GrowthBook's `getType`).

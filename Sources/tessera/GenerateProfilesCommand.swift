@@ -36,13 +36,13 @@ struct GenerateProfilesCommand: ParsableCommand {
 
     func validate() throws {
         guard count >= 0 else { throw ValidationError("--count must be 0 or more") }
-        if let now, EpochTime.parse(now) == nil {
+        if let now, Timestamp(iso8601: now) == nil {
             throw ValidationError("--now: expected an ISO-8601 time such as 2026-11-25T10:00:00Z, got '\(now)'")
         }
     }
 
     func run() throws {
-        let moment = now.flatMap { EpochTime.parse($0) } ?? (Date().timeIntervalSince1970 / 3600).rounded(.down) * 3600
+        let moment = now.flatMap { Timestamp(iso8601: $0)?.seconds } ?? (Date().timeIntervalSince1970 / 3600).rounded(.down) * 3600
         var generator = DemoProfileGenerator(seed: seed, now: moment)
         var out: [UInt8] = []
         out.reserveCapacity(1 << 20)

@@ -4,7 +4,7 @@ import Targeting
 import Testing
 
 /// 2026-11-25T10:00:00Z.
-let now = EpochTime.parse("2026-11-25T10:00:00Z")!
+let now = Timestamp(iso8601: "2026-11-25T10:00:00Z")!.seconds
 
 /// A delta from JSON text, validated against `bundle`.
 func delta(_ json: String, bundle: CompiledBundle) throws -> ProfileDelta {
@@ -69,7 +69,7 @@ struct DeltaTests {
             #expect(session.count(lastDays: 1, now: now) == 1)
             #expect(session.count(lastDays: 7, now: now) == 2)
             #expect(session.count(lastDays: 7, now: .nan).isNaN)
-            #expect(session.firstAt == EpochTime.parse("2026-11-20T10:00:00Z"))
+            #expect(session.firstAt == Timestamp(iso8601: "2026-11-20T10:00:00Z")?.seconds)
             #expect(ProfileData(view) == data)
         }
     }
@@ -175,10 +175,10 @@ struct DeltaTests {
     }
 
     @Test func isoTimesRoundTrip() {
-        #expect(EpochTime.format(now) == "2026-11-25T10:00:00Z")
-        #expect(EpochTime.parse("1970-01-01") == 0)
-        #expect(EpochTime.parse("2024-02-29T23:59:59.5Z") == EpochTime.parse("2024-03-01T00:00:00Z")! - 0.5)
-        #expect(EpochTime.parse("2026-13-01T00:00:00Z") == nil)
-        #expect(EpochTime.duration("90s") == 90 && EpochTime.duration("2w") == 1_209_600)
+        #expect(Timestamp.format(now) == "2026-11-25T10:00:00Z")
+        #expect(Timestamp(iso8601: "1970-01-01")?.seconds == 0)
+        #expect(Timestamp(iso8601: "2024-02-29T23:59:59.5Z")!.seconds == Timestamp(iso8601: "2024-03-01T00:00:00Z")!.seconds - 0.5)
+        #expect(Timestamp(iso8601: "2026-13-01T00:00:00Z")?.seconds == nil)
+        #expect(Timestamp.duration("90s") == 90 && Timestamp.duration("2w") == 1_209_600)
     }
 }

@@ -5,7 +5,7 @@ import Targeting
 import Testing
 
 /// 2026-11-25T10:00:00Z, the tests' starting time.
-let tuesday = EpochTime.parse("2026-11-25T10:00:00Z")!
+let tuesday = Timestamp(iso8601: "2026-11-25T10:00:00Z")!.seconds
 
 @Suite("Profile deltas over real HTTP/2", .serialized)
 struct DeltaServerTests {

@@ -106,7 +106,7 @@ struct ProfileImporterTests {
         #expect(after.behaviour.cart.skus == ["s1"])
         let vip = try #require(after.memberships.first { $0.id == segment("vip") })
         #expect(vip.score == 0.5)
-        #expect(vip.expiresAt == EpochTime.parse("2026-12-02T09:00:00Z"))
+        #expect(vip.expiresAt == Timestamp(iso8601: "2026-12-02T09:00:00Z")?.seconds)
         #expect(after.memberships.contains { $0.id == segment("churn") }, "merge keeps unlisted memberships")
 
         // A null attribute removes it in merge mode.
@@ -210,7 +210,7 @@ struct ProfileImporterTests {
         let p = try #require(try stored("u1")).profile
         let session = try #require(p.behaviour.events.first { $0.type == "session" })
         #expect(session.count == 3, "the 21st was already recorded; the 22nd is new")
-        #expect(session.lastAt == EpochTime.parse("2026-11-22T08:00:00Z"))
+        #expect(session.lastAt == Timestamp(iso8601: "2026-11-22T08:00:00Z")?.seconds)
         #expect(p.behaviour.orderCount == 1, "an older event of a type never seen is recorded")
     }
 

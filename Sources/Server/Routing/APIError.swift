@@ -1,4 +1,5 @@
 import JSON
+import Logging
 public import NIOCore
 
 /// An error answer: status, a stable machine-readable code, a human message and, when one field is at
@@ -22,6 +23,18 @@ public struct APIError: Error, Sendable {
         self.code = code
         self.message = message
         self.field = field
+    }
+
+    /// 500 for a failure that is the server's, not the client's. The error itself goes to the log with a
+    /// reference; the client gets a stable `code`, `what` failed and the reference, never the error's text
+    /// (an error's description can embed stored data, paths or whole values).
+    static func internalError(_ code: String, _ what: String, error: any Error, logger: Logger) -> APIError {
+        let reference = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        logger.error(
+            "http.internal_error",
+            metadata: ["error.code": "\(code)", "error.reference": "\(reference)", "error": "\(error)"])
+        return APIError(
+            status: 500, code: code, message: "\(what); the server log has the details under reference \(reference)")
     }
 
     /// 400 for a bad field.

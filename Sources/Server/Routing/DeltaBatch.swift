@@ -48,7 +48,7 @@ struct DeltaBatch {
         var user: String?
         var seq: UInt64?
         if case .string(let u)? = json["user"] { user = u }
-        if case .number(let n)? = json["seq"], n >= 0, n < 9e15, n == n.rounded() { seq = UInt64(n) }
+        if case .number(let n)? = json["seq"] { seq = ProfileDelta.seq(n) }
         let parsed: Result<ProfileDelta, ProfileInput.Rejection>
         do {
             parsed = .success(try ProfileDelta.parse(json, bundle: bundle))
@@ -133,7 +133,7 @@ struct DeltaBatch {
             }
             if let seq = e.seq {
                 results.append(contentsOf: #","seq":"#.utf8)
-                JSONWriter.appendInteger(Int64(seq), to: &results)
+                JSONWriter.appendInteger(seq, to: &results)
             }
             let outcome: DeltaOutcome
             switch e.parsed {
@@ -147,12 +147,12 @@ struct DeltaBatch {
                 if gap {
                     gaps += 1
                     results.append(contentsOf: #","gap_after":"#.utf8)
-                    JSONWriter.appendInteger(Int64(previous), to: &results)
+                    JSONWriter.appendInteger(previous, to: &results)
                 }
             case .duplicate(let stored):
                 duplicate += 1
                 results.append(contentsOf: #","status":"duplicate","stored_seq":"#.utf8)
-                JSONWriter.appendInteger(Int64(stored), to: &results)
+                JSONWriter.appendInteger(stored, to: &results)
             case .rejected(let r):
                 rejected += 1
                 results.append(contentsOf: #","status":"rejected","field":"#.utf8)

@@ -20,24 +20,12 @@ struct IngestAccess: Sendable {
                     "profile and ingest endpoints need a token: start the server with --ingest-token <secret> or set TESSERA_INGEST_TOKEN, then send 'Authorization: Bearer <secret>'"
             )
         }
-        guard let header = request.header("authorization"), header.utf8.count > 7,
-            header.utf8.prefix(7).elementsEqual("Bearer ".utf8) || header.utf8.prefix(7).elementsEqual("bearer ".utf8),
-            Self.constantTimeEquals(Array(header.utf8.dropFirst(7)), token)
-        else {
+        guard BearerToken.matches(request.header("authorization"), token: token) else {
             var e = APIError(
                 status: 401, code: "unauthorized",
                 message: "this endpoint needs 'Authorization: Bearer <token>' with the server's ingest token")
             e.headers = [("www-authenticate", "Bearer")]
             throw e
         }
-    }
-
-    /// Compares without an early exit, so the time taken does not reveal how much of a guess matched.
-    static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = a.count ^ b.count
-        for i in 0..<b.count {
-            difference |= Int((i < a.count ? a[i] : 0) ^ b[i])
-        }
-        return difference == 0
     }
 }

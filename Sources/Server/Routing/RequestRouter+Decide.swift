@@ -8,6 +8,12 @@ extension RequestRouter {
     static let maxSlots = 32
     /// Longest user id accepted, in bytes.
     static let maxUserLength = 256
+    /// Most request context values (query parameters or `context` members) per request.
+    static let maxContextValues = 64
+    /// Longest context name, in bytes.
+    static let maxContextNameLength = 128
+    /// Longest context value, in bytes (a POST value is measured as JSON text).
+    static let maxContextValueLength = 2048
 
     /// `GET /v1/decide?user=u1&slots=a,b&device=mobile` and `POST /v1/decide` with a JSON body.
     func decide(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
@@ -29,7 +35,7 @@ extension RequestRouter {
                     decision, profile: profile, into: &out, scratch: &scratch, choices: &choices, cache: renderCache)
             }
         } catch {
-            throw APIError(status: 500, code: "storage_error", message: "reading the profile failed: \(error)")
+            throw APIError.internalError("storage_error", "reading the profile failed", error: error, logger: state.logger)
         }
         for c in choices { metrics.record(c) }
         out.append(0x0A)
@@ -55,8 +61,8 @@ extension RequestRouter {
         let params = QueryParameters(request.query)
         let user = try Self.user(params["user"])
         var context = RequestContext()
-        for p in params.pairs where p.name != "user" && p.name != "explain" && context.value(p.name) == nil {
-            context.values.append((p.name, .string(p.value)))
+        for p in params.pairs where p.name != "user" && p.name != "explain" {
+            try Self.addContext(p.name, .string(p.value), to: &context)
         }
         let engine = try liveEngine()
         out.removeAll(keepingCapacity: true)
@@ -72,7 +78,7 @@ extension RequestRouter {
                     cache: renderCache)
             }
         } catch {
-            throw APIError(status: 500, code: "storage_error", message: "reading the profile failed: \(error)")
+            throw APIError.internalError("storage_error", "reading the profile failed", error: error, logger: state.logger)
         }
         guard let choice else {
             var e = APIError(
@@ -100,6 +106,27 @@ extension RequestRouter {
         return value
     }
 
+    /// Adds one context value (the first of a name wins), within the bounds above: a request cannot make
+    /// the server keep or compare more than ``maxContextValues`` values of bounded size.
+    static func addContext(
+        _ name: String, _ value: JSONValue, to context: inout RequestContext, field: String? = nil
+    ) throws(APIError) {
+        let field = field ?? name
+        guard name.utf8.count <= maxContextNameLength else {
+            throw APIError.badField(field, "context names are at most \(maxContextNameLength) bytes")
+        }
+        let length: Int
+        if case .string(let s) = value { length = s.utf8.count } else { length = value.jsonText.utf8.count }
+        guard length <= maxContextValueLength else {
+            throw APIError.badField(field, "context values are at most \(maxContextValueLength) bytes")
+        }
+        guard context.value(name) == nil else { return }
+        guard context.values.count < maxContextValues else {
+            throw APIError.badField(field, "at most \(maxContextValues) context values per request")
+        }
+        context.values.append((name, value))
+    }
+
     static func slots(_ list: [String]) throws(APIError) -> [String] {
         guard !list.isEmpty else { throw APIError.badField("slots", "'slots' is required: one or more slot ids") }
         guard list.count <= maxSlots else { throw APIError.badField("slots", "at most \(maxSlots) slots per request") }
@@ -117,7 +144,7 @@ extension RequestRouter {
             switch p.name {
             case "user", "slots": continue
             case "explain": explain = p.value == "true" || p.value == "1"
-            default: if context.value(p.name) == nil { context.values.append((p.name, .string(p.value))) }
+            default: try addContext(p.name, .string(p.value), to: &context)
             }
         }
         return DecisionRequest(user: user, slots: slots, context: context, explain: explain)
@@ -158,7 +185,7 @@ extension RequestRouter {
                 guard case .object(let c) = value else {
                     throw APIError.badField("context", "'context' must be an object")
                 }
-                context.values = c
+                for (name, v) in c { try addContext(name, v, to: &context, field: "context.\(name)") }
             case "explain":
                 guard case .bool(let b) = value else {
                     throw APIError.badField("explain", "'explain' must be true or false")

@@ -1,5 +1,6 @@
 import Decision
 import JSON
+import Logging
 import NIOCore
 import Store
 
@@ -14,12 +15,13 @@ extension RequestRouter {
             body: request.body, contentType: request.header("content-type"), bundle: engine.bundle)
         let valid = batch.valid
         let allocator = self.allocator
+        let logger = state.logger
         guard !valid.isEmpty else { return .immediate(Self.json(batch.report([]), allocator: allocator)) }
         let promise = eventLoop.makePromise(of: [DeltaOutcome].self)
         ingest.writer.submit(valid) { promise.completeWith($0) }
         return .deferred(
             promise.futureResult.map { outcomes in Self.json(batch.report(outcomes), allocator: allocator) }
-                .flatMapErrorThrowing { error in Self.storageFailure(error, allocator: allocator) })
+                .flatMapErrorThrowing { error in Self.storageFailure(error, allocator: allocator, logger: logger) })
     }
 
     /// `GET /v1/profiles/{id}` (everything stored, as JSON) and `DELETE /v1/profiles/{id}[?seq=N]` (erasure).
@@ -28,10 +30,13 @@ extension RequestRouter {
         try ingest.access.check(request)
         let user = try Self.user(QueryParameters.decode(request.path.dropFirst("/v1/profiles/".count)))
         let allocator = self.allocator
+        let logger = state.logger
         if request.method == "DELETE" {
             var seq: UInt64?
             if let s = QueryParameters(request.query)["seq"] {
-                guard let n = UInt64(s) else { throw APIError.badField("seq", "'seq' must be a non-negative integer") }
+                guard let n = ProfileDelta.seq(Substring(s)) else {
+                    throw APIError.badField("seq", "'seq' must be a whole number from 1 to \(ProfileDelta.maxSeq)")
+                }
                 seq = n
             }
             let promise = eventLoop.makePromise(of: ErasureOutcome.self)
@@ -46,7 +51,7 @@ extension RequestRouter {
                         ]), to: &out)
                     out.append(0x0A)
                     return Self.json(out, allocator: allocator)
-                }.flatMapErrorThrowing { error in Self.storageFailure(error, allocator: allocator) })
+                }.flatMapErrorThrowing { error in Self.storageFailure(error, allocator: allocator, logger: logger) })
         }
         let engine = try liveEngine()
         let now = state.clock()
@@ -57,7 +62,7 @@ extension RequestRouter {
                 (try snapshot.profile(user).map(ProfileData.init), try snapshot.tombstoneSeq(user, writer: writer))
             }
         } catch {
-            throw APIError(status: 500, code: "storage_error", message: "reading the profile failed: \(error)")
+            throw APIError.internalError("storage_error", "reading the profile failed", error: error, logger: state.logger)
         }
         guard let data = found.data else {
             if let seq = found.tombstone {
@@ -80,15 +85,25 @@ extension RequestRouter {
         return HTTPResponse(status: 200, headers: [("content-type", "application/json")], body: body)
     }
 
-    /// 503 when the writer is stopping, else 500: nothing of the request was committed.
-    static func storageFailure(_ error: any Error, allocator: ByteBufferAllocator) -> HTTPResponse {
-        if error is DeltaWriterError {
-            return APIError(status: 503, code: "shutting_down", message: "\(error); nothing was committed, retry")
-                .response(allocator: allocator)
+    /// 503 when the writer is stopping or its queue is full (with Retry-After), else 500: nothing of the
+    /// request was committed.
+    static func storageFailure(_ error: any Error, allocator: ByteBufferAllocator, logger: Logger) -> HTTPResponse {
+        switch error as? DeltaWriterError {
+        case .stopped?:
+            return APIError(
+                status: 503, code: "shutting_down", message: "the server is shutting down; nothing was committed, retry"
+            ).response(allocator: allocator)
+        case .full?:
+            var e = APIError(
+                status: 503, code: "overloaded",
+                message: "too many deltas are waiting to be committed; nothing from this request was stored, retry")
+            e.headers = [("retry-after", "1")]
+            return e.response(allocator: allocator)
+        case nil:
+            return APIError.internalError(
+                "storage_error", "the commit failed, nothing from this request was stored", error: error,
+                logger: logger
+            ).response(allocator: allocator)
         }
-        return APIError(
-            status: 500, code: "storage_error",
-            message: "the commit failed, nothing from this request was stored: \(error)"
-        ).response(allocator: allocator)
     }
 }

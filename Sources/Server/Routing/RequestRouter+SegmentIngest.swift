@@ -1,5 +1,6 @@
 import Decision
 import JSON
+import Logging
 import NIOCore
 import Store
 
@@ -33,6 +34,7 @@ extension RequestRouter {
         }
         let valid = converted.compactMap { try? $0.get().delta }
         let allocator = self.allocator
+        let logger = state.logger
         func report(_ outcomes: [DeltaOutcome]) -> HTTPResponse {
             var next = outcomes.makeIterator()
             var counts = (applied: 0, duplicate: 0, rejected: 0)
@@ -78,7 +80,7 @@ extension RequestRouter {
         ingest.writer.submit(valid) { promise.completeWith($0) }
         return .deferred(
             promise.futureResult.map(report).flatMapErrorThrowing { error in
-                Self.storageFailure(error, allocator: allocator)
+                Self.storageFailure(error, allocator: allocator, logger: logger)
             })
     }
 }

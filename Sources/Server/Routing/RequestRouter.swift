@@ -105,9 +105,9 @@ final class RequestRouter: HTTPRequestHandler {
         case .deferred(let future):
             let bound = NIOLoopBound(self, eventLoop: eventLoop)
             let allocator = self.allocator
+            let logger = state.logger
             let answered = future.flatMapErrorThrowing { error in
-                // Error descriptions can embed whole values (an EncodingError prints the bundle): keep it short.
-                APIError(status: 500, code: "internal_error", message: String("\(error)".prefix(300)))
+                APIError.internalError("internal_error", "the request failed", error: error, logger: logger)
                     .response(allocator: allocator)
             }
             answered.whenSuccess { response in

@@ -52,7 +52,10 @@ struct WebhookSignature: Sendable {
             }
         }
         guard let timestamp, !candidates.isEmpty else { throw .malformed }
-        let skew = abs(now - timestamp)
+        // `t` is the sender's to choose: `now - t` overflows for t near Int64.min (it was a remote crash).
+        let (difference, overflow) = now.subtractingReportingOverflow(timestamp)
+        guard !overflow, difference != .min else { throw .stale(skewSeconds: .max) }
+        let skew = abs(difference)
         guard skew <= Self.tolerance else { throw .stale(skewSeconds: skew) }
         var message = Array(String(timestamp).utf8)
         message.append(UInt8(ascii: "."))
@@ -85,20 +88,5 @@ struct WebhookSignature: Sendable {
             out.append(hi << 4 | lo)
         }
         return out
-    }
-}
-
-/// Constant-time check of `Authorization: Bearer <token>`.
-enum BearerToken {
-    /// True when `header` carries exactly `token`.
-    static func matches(_ header: String?, token: String) -> Bool {
-        guard let header, header.hasPrefix("Bearer ") else { return false }
-        let given = Array(header.utf8.dropFirst(7))
-        let expected = Array(token.utf8)
-        var diff = UInt8(given.count == expected.count ? 0 : 1)
-        for i in 0..<max(given.count, expected.count) {
-            diff |= (i < given.count ? given[i] : 0) ^ (i < expected.count ? expected[i] : 0)
-        }
-        return diff == 0
     }
 }
