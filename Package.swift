@@ -59,7 +59,8 @@ let package = Package(
 
         // Publishing: the one path by which content becomes a live revision (CLI compile, webhooks, rollback).
         .target(
-            name: "Publishing", dependencies: ["BundleCompiler", "Decision", "Store", "JSON"], swiftSettings: swiftSettings
+            name: "Publishing", dependencies: ["BundleCompiler", "Decision", "Store", "JSON", "Targeting"],
+            swiftSettings: swiftSettings
         ),
 
         // The server: channel handlers, routes, services.
@@ -115,7 +116,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["Store", "Decision", "BundleCompiler", "Publishing", "JSON", "Targeting"],
+            dependencies: ["Store", "Decision", "BundleCompiler", "Publishing", "JSON", "Targeting", "LMDB"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

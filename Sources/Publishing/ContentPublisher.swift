@@ -4,6 +4,7 @@ import Foundation
 import JSON
 public import Store
 import Synchronization
+import Targeting
 
 /// The one way content becomes live: compile a complete source set against the live bundle and write it as
 /// the next revision (bundle, sources and history entry) in one LMDB transaction.
@@ -182,9 +183,5 @@ public final class ContentPublisher: Sendable {
         return StoredDelivery(status: 422, body: out)
     }
 
-    static func now() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: Date())
-    }
+    static func now() -> String { Timestamp.format(Date().timeIntervalSince1970) }
 }
