@@ -132,7 +132,10 @@ struct DecisionEngineTests {
         }
         #expect(entries.first?["rule"] == .string("free-shipping-nudge"))
         #expect(entries.first?["matched"] == .bool(false))
-        guard case .string(let reason)? = entries.first?["reason"] else { return }
+        guard case .string(let reason)? = entries.first?["reason"] else {
+            Issue.record("no reason in \(response.jsonText)")
+            return
+        }
         #expect(reason.contains("attributes.cart_value"))
     }
 

@@ -64,23 +64,31 @@ struct ProfileRecordTests {
 
     @Test func truncatedOrCorruptRecordsNeverReadOutOfBounds() {
         let bytes = sample.encode()
-        // Every truncation, and every single-byte corruption, must either be rejected or read within bounds.
+        // Every truncation, and every single-byte corruption, must either be rejected or read within bounds
+        // (an out-of-bounds read traps in `describe`).
+        var readable = 0
         for cut in 0..<bytes.count {
             let truncated = Array(bytes[0..<cut])
             truncated.withUnsafeBytes { raw in
                 guard let view = ProfileView(raw) else { return }
+                readable += 1
                 for id in UInt16(0)...12 { _ = describe(view.attribute(id)) }
             }
         }
-        var rng = SystemRandomNumberGenerator()
+        #expect(readable < bytes.count, "a record cut short of its header is rejected")
+        #expect(bytes.withUnsafeBytes { ProfileView($0) } != nil, "the whole record reads")
+        var rng = SplitMix64(seed: 0x7e55e7a)  // seeded: a failure reproduces
+        var corruptReadable = 0
         for _ in 0..<2000 {
             var corrupt = bytes
             corrupt[Int.random(in: 0..<corrupt.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
             corrupt.withUnsafeBytes { raw in
                 guard let view = ProfileView(raw) else { return }
+                corruptReadable += 1
                 for id in UInt16(0)...12 { _ = describe(view.attribute(id)) }
             }
         }
+        #expect(corruptReadable > 0, "most single-byte corruptions still parse and are read through")
     }
 
     /// Touches every byte a value points at (so a bad bound would trap).
@@ -90,5 +98,18 @@ struct ProfileRecordTests {
         case .list(let l)?: return (0..<l.count).reduce(0) { $0 &+ describe(l.element(at: $1)) }
         default: return 0
         }
+    }
+}
+
+/// A small seeded generator (SplitMix64), so randomized tests reproduce.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -67,7 +67,7 @@ struct DeltaServerTests {
             #expect(a.json.statuses == ["applied", "duplicate", "duplicate", "applied"], "\(a.body)")
             #expect(a.json["duplicate"] == .number(2))
             #expect(a.json["gaps"] == .number(1))
-            guard case .array(let results)? = a.json["results"] else { return }
+            let results = try #require(a.json["results"]?.arrayElements, "\(a.body)")
             #expect(results[1]["stored_seq"] == .number(5))
             #expect(results[3]["gap_after"] == .number(5))
 
@@ -104,7 +104,7 @@ struct DeltaServerTests {
                     "applied", "rejected", "rejected", "rejected", "rejected", "rejected", "rejected", "rejected",
                     "rejected", "applied",
                 ], "\(a.body)")
-            guard case .array(let r)? = a.json["results"] else { return }
+            let r = try #require(a.json["results"]?.arrayElements, "\(a.body)")
             #expect(r[1]["line"] == .number(2))
             #expect(r[1]["field"] == .string("ops[0].path"))
             #expect(
@@ -323,7 +323,7 @@ struct SegmentIngestTests {
             #expect(a.status == 200, "\(a.body)")
             #expect(
                 a.json.statuses == ["applied", "applied", "applied", "applied", "rejected", "rejected"], "\(a.body)")
-            guard case .array(let r)? = a.json["results"] else { return }
+            let r = try #require(a.json["results"]?.arrayElements, "\(a.body)")
             #expect(r[0]["ignored_traits"] == .array([.string("email")]), "not in the schema: not stored")
             #expect(r[4]["field"] == .string("traits.orders"))
             #expect(r[5]["field"] == .string("messageId"))

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import Server
 import Store
+import Testing
 
 /// The ingest token the delta tests configure.
 let ingestToken = "test-token-7f3a9c"
@@ -67,18 +68,35 @@ extension RunningServer {
         try await call("GET", "/v1/profiles/\(user)")
     }
 
-    /// The segments decide reports for `user` (no token needed).
+    /// The segments decide reports for `user` (no token needed). A failed decide is a test failure, not an
+    /// empty list (an empty list would let every "is not in segment X" check pass while decide is broken).
     func segments(_ user: String, extra: String = "") async throws -> [String] {
         let a = try await call("GET", "/v1/decide?user=\(user)&slots=home.hero\(extra)", authorization: nil)
-        guard case .array(let list)? = a.json["segments"] else { return [] }
-        return list.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
+        #expect(a.status == 200, "decide for \(user) failed: \(a.body)")
+        let list = try #require(a.json["segments"]?.arrayElements, "no segments in \(a.body)")
+        return try list.map { try #require($0.stringValue, "segment ids are strings: \(a.body)") }
     }
 }
 
 extension JSONValue {
-    /// The statuses of a delta response's results, in order.
+    /// The statuses of a delta response's results, in order; a response without results records a failure.
     var statuses: [String] {
-        guard case .array(let results)? = self["results"] else { return [] }
-        return results.map { if case .string(let s)? = $0["status"] { return s } else { return "?" } }
+        guard let results = self["results"]?.arrayElements else {
+            Issue.record("no results in \(jsonText)")
+            return []
+        }
+        return results.map { $0["status"]?.stringValue ?? "?" }
+    }
+
+    /// The elements, if this is an array.
+    var arrayElements: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    /// The string, if this is one.
+    var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
     }
 }

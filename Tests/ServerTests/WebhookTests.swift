@@ -226,26 +226,41 @@ struct WebhookTests {
         }
     }
 
+    /// 300 decides of two slots run on one connection while a delivery changes both slots' templates. A round
+    /// counts only when it saw old and new answers both (the switch happened mid-stream); rounds repeat, each
+    /// with new content, until one does (at most 8). No answer may ever mix old and new.
     @Test func aMultiPartPublishIsSeenAllOldOrAllNew() async throws {
         try await withCMSServer { server in
             let uris = (0..<300).map { "\(server.base)/v1/decide?user=anon\($0)&slots=home.hero,cart.banner" }
-            async let reads = TransportHarness.run(["nghttp", "-w", "20", "-W", "24", "-M", "50"] + uris)
-            try await Task.sleep(for: .milliseconds(5))
-            let (status, _) = try await server.publish(
-                "d-multi",
-                [upsert("template", "hero/generic", "NEW-HERO"), upsert("template", "cart/default", "NEW-CART")])
-            #expect(status == 200)
-            let out = try await reads
-            var mixed = 0
-            var seen = 0
-            for line in out.stdout.split(separator: "\n") {
-                let hasHero = line.contains("NEW-HERO")
-                let hasCart = line.contains("NEW-CART")
-                if hasHero != hasCart { mixed += 1 }
-                seen += 1
+            var straddled = false
+            var previous = (hero: "", cart: "")
+            for round in 1...8 where !straddled {
+                let (hero, cart) = ("NEW-HERO-\(round)", "NEW-CART-\(round)")
+                async let reads = TransportHarness.run(["nghttp", "-w", "20", "-W", "24", "-M", "50"] + uris)
+                let (status, _) = try await server.publish(
+                    "d-multi-\(round)", [upsert("template", "hero/generic", hero), upsert("template", "cart/default", cart)])
+                #expect(status == 200)
+                let out = try await reads
+                var (old, new, mixed, seen) = (0, 0, 0, 0)
+                for line in out.stdout.split(separator: "\n") where line.contains(#""slots""#) {
+                    seen += 1
+                    let isNew = (line.contains(hero), line.contains(cart))
+                    switch isNew {
+                    case (true, true): new += 1
+                    case (false, false):
+                        old += 1
+                        if round > 1 {
+                            #expect(line.contains(previous.hero) && line.contains(previous.cart), "old = the last round's")
+                        }
+                    default: mixed += 1
+                    }
+                }
+                #expect(seen == 300, "\(out.stderr)")
+                #expect(mixed == 0, "round \(round): every response is entirely old or entirely new")
+                straddled = old > 0 && new > 0
+                previous = (hero, cart)
             }
-            #expect(seen == 300)
-            #expect(mixed == 0, "every response is entirely old or entirely new")
+            #expect(straddled, "no round saw the publish land while answers were streaming")
         }
     }
 
@@ -259,7 +274,7 @@ struct WebhookTests {
             #expect(answer["revision"] == .number(3))
             #expect(try await server.content("cart.banner") == original)
             let (_, history) = try await server.admin("GET", "/v1/admin/revisions")
-            guard case .array(let entries)? = history["revisions"] else { return }
+            let entries = try #require(history["revisions"]?.arrayElements, "\(history)")
             #expect(entries.count == 3)
             #expect(entries.first?["origin"] == .string("rollback"))
             #expect(entries.first?["restored_revision"] == .number(1))
