@@ -15,15 +15,16 @@ final class ServeProcess {
     let process = Process()
     let port: Int
 
-    /// Starts the server on `data` and waits (up to 20 s) until it logs its port.
-    init(data: String) async throws {
+    /// Starts the server on `data` (with `extra` arguments) and waits (up to 20 s) until it logs its port.
+    init(data: String, extra: [String] = []) async throws {
         let log = URL(fileURLWithPath: data + "-serve-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: tesseraBinary)
-        process.arguments = [
-            "serve", "--data", data, "--host", "127.0.0.1", "--port", "0", "--threads", "2", "--map-size", "256",
-            "--ingest-token", ingestToken,
-        ]
+        process.arguments =
+            [
+                "serve", "--data", data, "--host", "127.0.0.1", "--port", "0", "--threads", "2", "--map-size", "256",
+                "--ingest-token", ingestToken,
+            ] + extra
         process.standardError = try FileHandle(forWritingTo: log)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -130,5 +131,146 @@ struct CrashTests {
             #expect(Int(seq) <= sent, "\(user): seq \(seq) was never sent")
             #expect(p["attributes"]?["orders"] == .number(seq), "\(user): the record is one delta's state")
         }
+    }
+}
+
+/// What the README's durability claim rests on, observed rather than assumed: with `--durability sync`, the
+/// delta's pages are written and `fdatasync`ed, and the meta page that makes them the committed state is
+/// written through LMDB's O_DSYNC descriptor, all before the 2xx leaves the socket. strace, attached to the
+/// running server, records its system calls; /proc tells which descriptors are the data file and how they
+/// were opened.
+@Suite("Durability: sync before acknowledge", .serialized, .timeLimit(.minutes(2)))
+struct SyncBeforeAcknowledgeTests {
+    /// The order of the calls around the acknowledgement of one delta.
+    struct CommitOrder {
+        var pagesWritten = false
+        var syncedAfterPages = false
+        var metaWrittenAfterSync = false
+        var durable: Bool { pagesWritten && syncedAfterPages && metaWrittenAfterSync }
+    }
+
+    /// Reads `trace` (strace lines, `-f`: each starts with the thread id) back from the line that writes
+    /// `marker` to a socket: the meta page write before it, the sync before that, the page writes before that.
+    static func order(trace: String, marker: String, dataFD: Int, metaFD: Int) -> CommitOrder? {
+        let lines = trace.split(separator: "\n").map { $0.drop { $0 != " " }.drop { $0 == " " } }
+        guard
+            let ack = lines.firstIndex(where: {
+                ($0.hasPrefix("writev(") || $0.hasPrefix("write(") || $0.hasPrefix("sendmsg(")) && $0.contains(marker)
+            })
+        else { return nil }
+        var order = CommitOrder()
+        guard let meta = lines[..<ack].lastIndex(where: { $0.hasPrefix("pwrite64(\(metaFD),") }) else { return order }
+        guard
+            let sync = lines[..<meta].lastIndex(where: {
+                $0.hasPrefix("fdatasync(\(dataFD))") || $0.hasPrefix("fsync(\(dataFD))")
+            })
+        else { return order }
+        let previousMeta = lines[..<sync].lastIndex(where: { $0.hasPrefix("pwrite64(\(metaFD),") }) ?? -1
+        order.pagesWritten = lines[(previousMeta + 1)..<sync].contains {
+            $0.hasPrefix("pwrite64(\(dataFD),") || $0.hasPrefix("pwritev(\(dataFD),") || $0.hasPrefix("writev(\(dataFD),")
+        }
+        order.syncedAfterPages = order.pagesWritten
+        order.metaWrittenAfterSync = meta > sync
+        return order
+    }
+
+    /// The server's descriptors of its data file: (read-write pages, O_DSYNC meta), from /proc.
+    static func dataDescriptors(pid: Int32) throws -> (data: Int, meta: Int, metaIsDSYNC: Bool) {
+        var data: Int?
+        var meta: (Int, Bool)?
+        for entry in try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") {
+            guard let fd = Int(entry),
+                let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(entry)"),
+                target.hasSuffix("/data.mdb"),
+                let info = try? String(contentsOfFile: "/proc/\(pid)/fdinfo/\(entry)", encoding: .utf8),
+                let flagsLine = info.split(separator: "\n").first(where: { $0.hasPrefix("flags:") }),
+                let flags = Int(flagsLine.dropFirst("flags:".count).trimmingCharacters(in: .whitespaces), radix: 8)
+            else { continue }
+            let accessMode = flags & 0o3
+            if accessMode == 0o1 {  // O_WRONLY: LMDB's meta page descriptor
+                meta = (fd, flags & 0o10000 != 0)  // O_DSYNC
+            } else if accessMode == 0o2 {
+                data = fd
+            }
+        }
+        return (try #require(data, "no read-write descriptor of data.mdb"), try #require(meta?.0), meta?.1 ?? false)
+    }
+
+    func acknowledgedDelta(durability: String) async throws -> (CommitOrder?, metaIsDSYNC: Bool) {
+        let data = NSTemporaryDirectory() + "tessera-sync-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let compile = try await TransportHarness.run([
+            tesseraBinary, "compile", "--data", data, "--map-size", "256", "--templates", repositoryRoot + "/Templates",
+            "--mappings", repositoryRoot + "/Mappings",
+        ])
+        #expect(compile.status == 0, "\(compile.stderr)")
+        let server = try await ServeProcess(data: data, extra: ["--durability", durability])
+        defer { server.stop() }
+        // The writer opens its databases at start; a first delta makes sure every descriptor is in place.
+        let warmup = try await TransportHarness.run([
+            "curl", "-sS", "-H", "authorization: Bearer \(ingestToken)", "--data-binary",
+            #"{"user":"warm","seq":1,"ops":[]}"#, "http://127.0.0.1:\(server.port)/v1/profiles/deltas",
+        ])
+        #expect(warmup.stdout.contains(#""applied":1"#), "\(warmup.stdout)\(warmup.stderr)")
+        let fds = try Self.dataDescriptors(pid: server.process.processIdentifier)
+
+        let trace = data + ".strace"
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+        let strace = Process()
+        strace.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+        strace.arguments = [
+            "-f", "-p", "\(server.process.processIdentifier)", "-s", "256", "-o", trace, "-e",
+            "trace=pwrite64,pwritev,fdatasync,fsync,write,writev,sendmsg",
+        ]
+        let attachLog = Pipe()
+        strace.standardError = attachLog
+        try strace.run()
+        // Wait until strace reports it is attached (it prints one line per thread) before sending.
+        var attached = ""
+        while !attached.contains("attached") {
+            let chunk = attachLog.fileHandleForReading.availableData  // blocks until strace writes or exits
+            if chunk.isEmpty { break }
+            attached += String(decoding: chunk, as: UTF8.self)
+        }
+        try #require(attached.contains("attached"), "strace did not attach: \(attached)")
+
+        let user = "durable-\(UUID().uuidString.prefix(8))"
+        let out = try await TransportHarness.run([
+            "curl", "-sS", "-H", "authorization: Bearer \(ingestToken)", "-H", "content-type: application/x-ndjson",
+            "--data-binary", #"{"user":"\#(user)","seq":1,"ops":[{"op":"set","path":"first_name","value":"Dee"}]}"#,
+            "http://127.0.0.1:\(server.port)/v1/profiles/deltas",
+        ])
+        #expect(out.stdout.contains(#""applied":1"#), "\(out.stdout)\(out.stderr)")
+        // strace writes each call as it returns; once the acknowledgement is in the file, everything before it
+        // is too. strace only notices SIGINT at its next traced call (the idle server makes none), so it is
+        // killed instead: the kernel detaches the server, which goes on.
+        var text = ""
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !text.contains(user), ContinuousClock.now < deadline {
+            text = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+            if !text.contains(user) { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        kill(strace.processIdentifier, SIGKILL)
+        strace.waitUntilExit()
+        return (Self.order(trace: text, marker: user, dataFD: fds.data, metaFD: fds.meta), fds.metaIsDSYNC)
+    }
+
+    @Test func theCommitIsOnDiskBeforeTheDeltaIsAcknowledged() async throws {
+        let (found, metaIsDSYNC) = try await acknowledgedDelta(durability: "sync")
+        let order = try #require(found, "the acknowledgement is in the trace")
+        #expect(order.pagesWritten, "the delta's pages were written before the acknowledgement")
+        #expect(order.syncedAfterPages, "fdatasync after the page writes")
+        #expect(order.metaWrittenAfterSync, "the meta page (the commit point) is written after the sync")
+        #expect(metaIsDSYNC, "the meta page goes through an O_DSYNC descriptor")
+    }
+
+    /// The check can fail: without sync the same trace shows no fdatasync before the acknowledgement.
+    @Test func withoutSyncTheSameCheckFails() async throws {
+        // LMDB keeps its O_DSYNC descriptor open, but with MDB_NOSYNC writes the meta page through the
+        // ordinary one and never syncs: the order check finds no durable commit.
+        let (found, _) = try await acknowledgedDelta(durability: "nosync")
+        let order = try #require(found)
+        #expect(!order.durable)
+        #expect(!order.syncedAfterPages)
     }
 }
