@@ -76,4 +76,49 @@ struct HostileInputTests {
             #expect(try await server.storedProfile("u1").json["error"] == .string("erased"))
         }
     }
+
+    @Test func requestContextIsBoundedInCountAndSize() async throws {
+        try await withServer(users: 2) { server in
+            let many = (0..<65).map { "k\($0)=v" }.joined(separator: "&")
+            let tooMany = try await server.call(
+                "GET", "/v1/decide?user=u1&slots=home.hero&\(many)", authorization: nil)
+            #expect(tooMany.status == 400, "\(tooMany.body)")
+            #expect(tooMany.json["field"] == .string("k64"))
+            let sixtyFour = (0..<64).map { "k\($0)=v" }.joined(separator: "&")
+            #expect(try await server.call("GET", "/v1/decide?user=u1&slots=home.hero&\(sixtyFour)", authorization: nil).status == 200)
+            let long = String(repeating: "x", count: 2049)
+            let tooLong = try await server.call("GET", "/v1/slots/home.hero?user=u1&device=\(long)", authorization: nil)
+            #expect(tooLong.status == 400 && tooLong.json["field"] == .string("device"), "\(tooLong.body)")
+            let members = (0..<70).map { #""c\#($0)":1"# }.joined(separator: ",")
+            let post = try await server.call(
+                "POST", "/v1/decide", body: #"{"user":"u1","slots":["home.hero"],"context":{\#(members)}}"#,
+                contentType: "application/json", authorization: nil)
+            #expect(post.status == 400 && post.json["field"] == .string("context.c64"), "\(post.body)")
+        }
+    }
+
+    @Test func anInfiniteJSONNumberIsASyntaxErrorWithItsPosition() async throws {
+        try await withServer(users: 2) { server in
+            let a = try await server.call(
+                "POST", "/v1/decide", body: "{\"user\":\"u1\",\n \"slots\":[\"home.hero\"], \"explain\": 1e400}",
+                contentType: "application/json", authorization: nil)
+            #expect(a.status == 400, "\(a.body)")
+            #expect(a.json["error"] == .string("invalid_json"))
+            #expect(a.json["message"]?.stringValue?.contains("2:") == true, "\(a.body)")
+        }
+    }
+
+    @Test func listAttributesAreBounded() async throws {
+        let clock = TestClock(tuesday)
+        try await withServer(users: 2, configure: clock.configure) { server in
+            let big = (0..<1001).map { #""i\#($0)""# }.joined(separator: ",")
+            let answer = try await server.deltas([
+                #"{"user":"l1","seq":1,"ops":[{"op":"set","path":"interests","value":[\#(big)]}]}"#,
+                #"{"user":"l1","seq":2,"ops":[{"op":"set","path":"first_name","value":"\#(String(repeating: "n", count: 4097))"}]}"#,
+            ])
+            #expect(answer.json.statuses == ["rejected", "rejected"], "\(answer.body)")
+            let results = try #require(answer.json["results"]?.arrayElements)
+            #expect(results.first?["field"] == .string("ops[0].value"))
+        }
+    }
 }
