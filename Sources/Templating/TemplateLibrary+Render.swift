@@ -7,7 +7,7 @@ extension TemplateLibrary {
     public func render<V: RenderValue>(_ handle: TemplateHandle, root: V, into out: inout [UInt8]) {
         let u = Int(handle.unit)
         guard u >= 0, u < units.count else { return }
-        var state = RenderState<V>(root: root)
+        var state = RenderState<V>(root: root, outputLimit: out.count + Self.maxRenderBytes)
         renderNodes(Int(units[u].start), Int(units[u].end), &state, &out, partialDepth: 0, nesting: 0)
     }
 
@@ -26,8 +26,14 @@ extension TemplateLibrary {
     ) {
         var i = start
         while i < end {
+            guard state.steps > 0 else { return }
+            state.steps &-= 1
             switch nodes[i] {
             case .text(let a, let b):
+                guard out.count + Int(b) - Int(a) <= state.outputLimit else {
+                    state.steps = 0
+                    return
+                }
                 out.append(contentsOf: pool[Int(a)..<Int(b)])
                 i += 1
             case .variable(let name, let escaped):
@@ -35,6 +41,10 @@ extension TemplateLibrary {
                     let mark = out.count
                     value.appendText(to: &out)
                     if escaped { HTMLEscaper.escapeTail(of: &out, from: mark, scratch: &state.scratch) }
+                    if out.count > state.outputLimit {  // overshoots by one value at most; never cut inside it
+                        state.steps = 0
+                        return
+                    }
                 }
                 i += 1
             case .section(let name, let inverted, let bodyEnd):
@@ -105,8 +115,13 @@ struct RenderState<V: RenderValue> {
     @usableFromInline var stack: [V]
     /// Reused by escaping; stays unallocated until a value needs escaping.
     @usableFromInline var scratch: [UInt8] = []
+    /// Nodes this render may still visit (``TemplateLibrary/maxRenderSteps``); 0 stops it.
+    @usableFromInline var steps = TemplateLibrary.maxRenderSteps
+    /// The output's length may not pass this (``TemplateLibrary/maxRenderBytes`` past the start).
+    @usableFromInline let outputLimit: Int
 
-    @inlinable init(root: V) {
+    @inlinable init(root: V, outputLimit: Int) {
+        self.outputLimit = outputLimit
         stack = []
         stack.reserveCapacity(16)
         stack.append(root)

@@ -13,6 +13,12 @@ public struct TemplateLibrary: Sendable, Codable {
     /// How many sections and partials deep rendering goes in total; deeper content renders
     /// nothing. Bounds native stack use no matter how templates and data nest.
     public static let maxNesting = 512
+    /// Most nodes one render visits. Depth limits alone do not bound the work: `{{> a}}{{> a}}` inside
+    /// template `a` doubles at each of 64 levels, and nested sections over long lists multiply. Past the
+    /// budget, rendering stops (the block is cut short) instead of holding a core.
+    public static let maxRenderSteps = 200_000
+    /// Most bytes one render appends; past it, rendering stops.
+    public static let maxRenderBytes = 1 << 20
 
     /// Literal text of all units, back to back.
     @usableFromInline let pool: [UInt8]

@@ -170,3 +170,32 @@ private indirect enum Value: RenderValue {
         }
     }
 }
+
+@Suite("Render budget")
+struct RenderBudgetTests {
+    /// Found by the template fuzzer: a template that includes itself twice renders 2^64 times before the
+    /// partial depth limit stops it, holding a core for ever. The step budget ends it.
+    @Test(.timeLimit(.minutes(1)))
+    func aSelfPartialTwiceStopsAtTheBudget() throws {
+        let library = try TemplateLibrary.compile(["a": "x{{> a}}{{> a}}"])
+        let clock = ContinuousClock()
+        let start = clock.now
+        let out = library.render(try #require(library.template("a")), root: JSONValue.object([]))
+        #expect(clock.now - start < .seconds(5))
+        #expect(!out.isEmpty)
+        #expect(out.count <= TemplateLibrary.maxRenderSteps)
+    }
+
+    @Test func outputIsCappedAndNormalTemplatesAreUntouched() throws {
+        let big = String(repeating: "y", count: 100_000)
+        let library = try TemplateLibrary.compile([
+            "big": "{{#items}}\(big){{/items}}", "small": "{{#items}}[{{.}}]{{/items}}",
+        ])
+        let items = JSONValue.object([("items", .array((0..<100).map { .number(Double($0)) }))])
+        let capped = library.render(try #require(library.template("big")), root: items)
+        #expect(capped.count <= TemplateLibrary.maxRenderBytes)
+        #expect(capped.count >= TemplateLibrary.maxRenderBytes - 100_000)
+        let small = library.render(try #require(library.template("small")), root: items)
+        #expect(String(decoding: small, as: UTF8.self) == (0..<100).map { "[\($0)]" }.joined())
+    }
+}
