@@ -22,23 +22,17 @@ public struct DemoProfileGenerator {
         "orders", "ltv", "days_since_purchase", "first_seen", "last_seen",
     ]
 
-    private var state: UInt64
+    private var random: SplitMix64
     /// The moment the profiles describe (epoch seconds); events happen before it.
     public let now: Double
 
     /// A generator for `seed`, describing users as of `now` (epoch seconds).
     public init(seed: UInt64, now: Double) {
-        state = seed &+ 0x9E37_79B9_7F4A_7C15
+        random = SplitMix64(seed: seed &+ 0x9E37_79B9_7F4A_7C15)
         self.now = now.rounded(.down)
     }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { random.next() }
 
     mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
     mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }

@@ -54,6 +54,15 @@ final class ServeProcess {
     }
 }
 
+/// `tessera compile` of the demo bundle into `data`.
+func compileDemoBundle(into data: String) async throws {
+    let compile = try await TransportHarness.run([
+        tesseraBinary, "compile", "--data", data, "--map-size", "256", "--templates", repositoryRoot + "/Templates",
+        "--mappings", repositoryRoot + "/Mappings",
+    ])
+    #expect(compile.status == 0, "\(compile.stderr)")
+}
+
 @Suite("Durability", .serialized)
 struct CrashTests {
     /// Deltas stream in (each request: seq k for 40 users, each setting `orders` to k) while the server is
@@ -63,11 +72,7 @@ struct CrashTests {
     func everyAcknowledgedDeltaSurvivesSIGKILL(round: Int) async throws {
         let data = NSTemporaryDirectory() + "tessera-crash-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let compile = try await TransportHarness.run([
-            tesseraBinary, "compile", "--data", data, "--map-size", "256", "--templates", repositoryRoot + "/Templates",
-            "--mappings", repositoryRoot + "/Mappings",
-        ])
-        #expect(compile.status == 0, "\(compile.stderr)")
+        try await compileDemoBundle(into: data)
 
         let users = (0..<40).map { "k\($0)" }
         var server = try await ServeProcess(data: data)
@@ -199,11 +204,7 @@ struct SyncBeforeAcknowledgeTests {
     func acknowledgedDelta(durability: String) async throws -> (CommitOrder?, metaIsDSYNC: Bool) {
         let data = NSTemporaryDirectory() + "tessera-sync-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let compile = try await TransportHarness.run([
-            tesseraBinary, "compile", "--data", data, "--map-size", "256", "--templates", repositoryRoot + "/Templates",
-            "--mappings", repositoryRoot + "/Mappings",
-        ])
-        #expect(compile.status == 0, "\(compile.stderr)")
+        try await compileDemoBundle(into: data)
         let server = try await ServeProcess(data: data, extra: ["--durability", durability])
         defer { server.stop() }
         // The writer opens its databases at start; a first delta makes sure every descriptor is in place.

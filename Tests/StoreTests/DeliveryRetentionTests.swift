@@ -15,11 +15,10 @@ struct DeliveryRetentionTests {
     }
 
     @Test func deliveriesOlderThanTheRetentionAreForgottenAndNewerOnesReplay() throws {
-        let dir = NSTemporaryDirectory() + "delivery-test-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var o = DataStore.Options()
-        o.mapSize = 64 << 20
-        let store = try DataStore(path: dir, options: o)
+        try withTemporaryStore { store in try retention(store) }
+    }
+
+    func retention(_ store: DataStore) throws {
         let t0 = 1_800_000_000.0
         #expect(try publish(store, id: "d-old", at: t0) == false)
         #expect(try publish(store, id: "d-old", at: t0 + 60) == true, "a redelivery within the period replays")

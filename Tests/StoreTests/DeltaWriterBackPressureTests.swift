@@ -8,11 +8,10 @@ import Testing
 @Suite("Delta writer back-pressure")
 struct DeltaWriterBackPressureTests {
     @Test func aFullQueueRefusesAtOnceAndTheQueuedWorkStillCommits() throws {
-        let dir = NSTemporaryDirectory() + "writer-test-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var o = DataStore.Options()
-        o.mapSize = 64 << 20
-        let store = try DataStore(path: dir, options: o)
+        try withTemporaryStore { store in try fullQueue(store) }
+    }
+
+    func fullQueue(_ store: DataStore) throws {
         var configuration = DeltaWriter.Configuration()
         configuration.maxQueuedDeltas = 8
         let writer = try DeltaWriter(store: store, configuration: configuration)
@@ -49,18 +48,15 @@ struct DeltaWriterBackPressureTests {
     }
 
     @Test func oneJobLargerThanTheBoundIsTakenIntoAnEmptyQueue() throws {
-        let dir = NSTemporaryDirectory() + "writer-test-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var o = DataStore.Options()
-        o.mapSize = 64 << 20
-        let store = try DataStore(path: dir, options: o)
-        var configuration = DeltaWriter.Configuration()
-        configuration.maxQueuedDeltas = 2
-        let writer = try DeltaWriter(store: store, configuration: configuration)
-        writer.submit((1...10).map { ProfileDelta(user: "big", seq: UInt64($0), operations: []) }) { _ in }
-        #expect(writer.queuedDeltas == 10)
-        writer.start()
-        writer.stop()
-        #expect(writer.queuedDeltas == 0)
+        try withTemporaryStore { store in
+            var configuration = DeltaWriter.Configuration()
+            configuration.maxQueuedDeltas = 2
+            let writer = try DeltaWriter(store: store, configuration: configuration)
+            writer.submit((1...10).map { ProfileDelta(user: "big", seq: UInt64($0), operations: []) }) { _ in }
+            #expect(writer.queuedDeltas == 10)
+            writer.start()
+            writer.stop()
+            #expect(writer.queuedDeltas == 0)
+        }
     }
 }
