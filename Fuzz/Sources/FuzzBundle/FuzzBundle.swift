@@ -26,6 +26,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let stored = try JSONEncoder().encode(bundle)
         _ = try JSONDecoder().decode(CompiledBundle.self, from: stored)
     } catch {
+        // The same bug as the condition target's, reached through a slot or segment condition.
+        if KnownBugs.isListed("condition/string-range-literal-encodes-nan"), "\(error)".contains("nan") { return 0 }
+        if KnownBugs.isListed("condition/infinite-literal-not-encodable"), "\(error)".contains("inf") { return 0 }
         FuzzInput.fail("a compiled bundle cannot be stored and read back: \(error)")
     }
     return 0

@@ -21,6 +21,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     do {
         encoded = try JSONEncoder().encode(condition)
     } catch {
+        if KnownBugs.isListed("condition/string-range-literal-encodes-nan"), "\(error)".contains("nan") { return 0 }
+        if KnownBugs.isListed("condition/infinite-literal-not-encodable"), "\(error)".contains("inf") { return 0 }
         FuzzInput.fail("a compiled condition cannot be encoded (the bundle could not be stored): \(error)")
     }
     let decoded: Condition

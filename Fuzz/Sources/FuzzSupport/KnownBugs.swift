@@ -6,8 +6,13 @@ import Foundation
 /// keeps looking for new bugs instead of finding the known one again in every run. Removing the line
 /// from `KNOWN` when the fix lands turns the step back on (and `scripts/fuzz` then replays the input).
 public enum KnownBugs {
-    /// The regression names in `KNOWN` (`<target>/<name>`, `#` starts a comment).
+    /// The regression names in `KNOWN` (`<target>/<name>`, `#` starts a comment), or in the environment
+    /// variable `TESSERA_FUZZ_KNOWN` (names separated by white space) when it is set: `scripts/fuzz
+    /// --include-known` sets it empty to replay every input with every step on.
     public static let listed: Set<String> = {
+        if let names = ProcessInfo.processInfo.environment["TESSERA_FUZZ_KNOWN"] {
+            return Set(names.split(whereSeparator: \.isWhitespace).map(String.init))
+        }
         guard let text = try? String(contentsOfFile: DemoContent.root + "/Fuzz/Regressions/KNOWN", encoding: .utf8)
         else { return [] }
         var names: Set<String> = []
