@@ -20,6 +20,9 @@ let package = Package(
         .library(name: "BundleCompiler", targets: ["BundleCompiler"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "DemoData", targets: ["DemoData"]),
+        // For the fuzz package (Fuzz/), which reaches the server's parsers and transport through these.
+        .library(name: "Publishing", targets: ["Publishing"]),
+        .library(name: "Server", targets: ["Server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
