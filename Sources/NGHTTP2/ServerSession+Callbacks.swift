@@ -10,6 +10,17 @@ extension ServerSession {
 
     /// Registers every callback the session uses.
     static func installCallbacks(_ callbacks: OpaquePointer?) {
+        nghttp2_session_callbacks_set_on_begin_frame_callback(callbacks) { session, header, userData in
+            guard let header, header.pointee.type == UInt8(NGHTTP2_HEADERS.rawValue) else { return 0 }
+            let me = ServerSession.from(userData)
+            let streamID = header.pointee.stream_id
+            // libnghttp2 ignores a new stream numbered below an earlier one; RFC 9113 §5.1.1 makes it a
+            // connection error. Trailers on open streams and frames on closed ones (STREAM_CLOSED,
+            // answered by nghttp2) are not new streams.
+            guard me.streams[streamID] == nil, !me.streamIDs.admit(streamID) else { return 0 }
+            _ = nghttp2_session_terminate_session(session, HTTP2ErrorCode.protocolError)
+            return Int32(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue)
+        }
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
             guard let frame, ServerSession.isRequestHeaders(frame) else { return 0 }
             ServerSession.from(userData).streams[frame.pointee.hd.stream_id] = StreamState()

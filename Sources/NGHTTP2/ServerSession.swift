@@ -24,6 +24,8 @@ public final class ServerSession {
     var shutdown = GracefulShutdown.none
     /// Bytes handed to the delegate during the current `send(limit:)`.
     var producedBytes = 0
+    /// The client's request streams seen so far (RFC 9113 §5.1.1 ordering).
+    var streamIDs = ClientStreamIDs()
 
     /// Progress of the two-step GOAWAY (RFC 9113 §6.8).
     enum GracefulShutdown {
@@ -54,8 +56,14 @@ public final class ServerSession {
         var option: OpaquePointer?
         try NGHTTP2Error.check(nghttp2_option_new(&option), "nghttp2_option_new")
         defer { nghttp2_option_del(option) }
-        // Closed streams are kept only for RFC 7540 priority trees, which a server of this kind ignores.
-        nghttp2_option_set_no_closed_streams(option, 1)
+        // Closed streams stay retained (nghttp2 keeps a bounded number): without them nghttp2 silently
+        // ignores DATA and HEADERS on a closed stream instead of answering STREAM_CLOSED (RFC 9113 §5.1).
+        nghttp2_option_set_max_settings(option, max(1, settings.maxSettingsEntries))
+        nghttp2_option_set_max_outbound_ack(option, max(1, settings.maxOutboundAcks))
+        nghttp2_option_set_max_continuations(option, max(0, settings.maxContinuations))
+        nghttp2_option_set_stream_reset_rate_limit(option, settings.streamResetBurst, settings.streamResetRate)
+        nghttp2_option_set_max_send_header_block_length(option, max(1, settings.maxSendHeaderBlockLength))
+        nghttp2_option_set_max_deflate_dynamic_table_size(option, max(0, settings.maxDeflateDynamicTableSize))
 
         var session: OpaquePointer?
         let userData = Unmanaged.passUnretained(self).toOpaque()
@@ -98,11 +106,26 @@ public final class ServerSession {
     public var isFinished: Bool { !wantsRead && !wantsWrite }
 
     /// Processes inbound bytes; events reach the delegate before this returns. A thrown error
-    /// means the connection is unusable (nghttp2 has usually queued a GOAWAY: `send` it, then close).
+    /// means the connection is unusable: a GOAWAY is queued by then (nghttp2's own, or one with the
+    /// error code that fits, e.g. PROTOCOL_ERROR for a bad preface): `send` it, then close.
     public func receive(_ bytes: UnsafeRawBufferPointer) throws(NGHTTP2Error) {
         guard let base = bytes.baseAddress else { return }
         let rv = nghttp2_session_mem_recv(session, base.assumingMemoryBound(to: UInt8.self), bytes.count)
-        if rv < 0 { throw NGHTTP2Error(code: Int32(truncatingIfNeeded: rv), operation: "nghttp2_session_mem_recv") }
+        if rv < 0 {
+            let code = Int32(truncatingIfNeeded: rv)
+            // A no-op when nghttp2 already queued its own GOAWAY.
+            _ = nghttp2_session_terminate_session(session, Self.goawayCode(forReceiveError: code))
+            throw NGHTTP2Error(code: code, operation: "nghttp2_session_mem_recv")
+        }
+    }
+
+    /// The GOAWAY error code for a `nghttp2_session_mem_recv` failure.
+    static func goawayCode(forReceiveError code: Int32) -> UInt32 {
+        switch code {
+        case NGHTTP2_ERR_FLOODED.rawValue: HTTP2ErrorCode.enhanceYourCalm
+        case NGHTTP2_ERR_NOMEM.rawValue, NGHTTP2_ERR_CALLBACK_FAILURE.rawValue: HTTP2ErrorCode.internalError
+        default: HTTP2ErrorCode.protocolError  // bad preface, malformed frames
+        }
     }
 
     /// Serializes queued frames through `delegate.serverSession(_:write:)` until nothing is queued
