@@ -29,18 +29,20 @@ struct TransportFloodTests {
     /// Memory a flood may leave behind in the test process (the server runs in it).
     static let memoryBound = 96 << 20
 
+    /// Each flood sends far more than nghttp2's limit allows on one connection (20x the RST_STREAM
+    /// burst, 100x the outbound ACKs, 250x the CONTINUATIONs), so a missing limit shows as "all-sent".
     static let floods: [Flood] = [
         Flood(
-            name: "rapid-reset", arguments: ["--batch", "100", "--count", "100000"],
+            name: "rapid-reset", arguments: ["--batch", "100", "--count", "200"],
             testDescription: "rapid reset (CVE-2023-44487): HEADERS + RST_STREAM, 100 streams per write"),
         Flood(
-            name: "settings-flood", arguments: ["--batch", "2000", "--count", "100000"],
+            name: "settings-flood", arguments: ["--batch", "2000", "--count", "50"],
             testDescription: "SETTINGS flood, 2000 frames per write"),
         Flood(
-            name: "ping-flood", arguments: ["--batch", "2000", "--count", "100000"],
+            name: "ping-flood", arguments: ["--batch", "2000", "--count", "50"],
             testDescription: "PING flood, 2000 frames per write"),
         Flood(
-            name: "continuation-flood", arguments: ["--count", "100000"],
+            name: "continuation-flood", arguments: ["--count", "2000"],
             testDescription: "CONTINUATION flood: a header block that never ends"),
     ]
 

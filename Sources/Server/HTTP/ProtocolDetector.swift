@@ -52,7 +52,7 @@ final class ProtocolDetector: ChannelInboundHandler, RemovableChannelHandler, Ma
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        handshakeDeadline = .now() + loop.configuration.handshakeTimeout
+        handshakeDeadline = context.eventLoop.now + loop.configuration.handshakeTimeout
         handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: handshakeDeadline) { [self] in
             self.handshakeTimer = nil
             self.loop.metrics.handshakeTimedOut()
