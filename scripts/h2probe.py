@@ -379,16 +379,19 @@ def case_continuation_flood(args):
 
 
 def case_slowloris(args):
-    """`connections` clients sending the preface and request headers (or an HTTP/1.1 request head)
-    one byte every `interval` seconds; reports when the server closed each."""
+    """`connections` clients sending request headers (after the HTTP/2 preface, or an HTTP/1.1
+    request head) one byte every `interval` seconds; reports when the server closed each."""
     if args.http1:
+        opening = b""
         payload = b"GET /fixed HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"s" * 4096
     else:
-        # Everything but the last byte: the header block never completes.
-        payload = (PREFACE + SettingsFrame(0).serialize() + request_headers(Encoder(), 1).serialize())[:-1]
+        # The preface at once, then the HEADERS frame a byte at a time, never its last byte.
+        opening = PREFACE + SettingsFrame(0).serialize()
+        payload = request_headers(Encoder(), 1).serialize()[:-1]
     socks = []
     for _ in range(args.connections):
         s = socket.create_connection((HOST, args.port), timeout=5)
+        s.sendall(opening)
         s.setblocking(False)
         socks.append(s)
     started = time.monotonic()
