@@ -125,7 +125,8 @@ public final class ClientSession {
     }
 
     /// Copies the next piece of a request body.
-    private static let readBody: nghttp2_data_source_read_callback = { _, streamID, buffer, length, flags, _, userData in
+    private static let readBody: nghttp2_data_source_read_callback = {
+        _, streamID, buffer, length, flags, _, userData in
         let me = ClientSession.from(userData)
         guard let pending = me.pendingBodies[streamID], let buffer, let flags else {
             return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)

@@ -34,7 +34,8 @@ struct HTTP2ConnectionStateMachineTests {
     @Test("A request without a body is dispatched with its headers")
     func getIsDispatched() throws {
         var state = HTTP2ConnectionStateMachine(limits: Self.limits)
-        let action = state.receivedHead(Self.head("GET", "/a?x=1", headers: [("x-a", "1")]), streamID: 1, endStream: true)
+        let action = state.receivedHead(
+            Self.head("GET", "/a?x=1", headers: [("x-a", "1")]), streamID: 1, endStream: true)
         let request = try #require(Self.dispatched(action))
         #expect(request.method == "GET")
         #expect(request.path == "/a")

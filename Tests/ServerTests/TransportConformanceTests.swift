@@ -34,7 +34,8 @@ struct TransportConformanceTests {
         Case(
             name: "bad-start", arguments: ["--bytes", "PRI * HTTP/2.0 and then nonsense\\r\\n\\r\\n"],
             testDescription: "§3.4 PRI * HTTP/2.0 then nonsense: GOAWAY(PROTOCOL_ERROR)"),
-        Case(name: "lower-stream-id", testDescription: "§5.1.1 HEADERS on a lower new stream id: GOAWAY(PROTOCOL_ERROR)"),
+        Case(
+            name: "lower-stream-id", testDescription: "§5.1.1 HEADERS on a lower new stream id: GOAWAY(PROTOCOL_ERROR)"),
         Case(name: "skipped-ids", testDescription: "§5.1.1 skipping stream ids is allowed"),
         Case(name: "get", testDescription: "a plain GET is answered (the probe itself works)"),
     ]

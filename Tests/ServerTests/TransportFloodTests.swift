@@ -55,7 +55,8 @@ struct TransportFloodTests {
             "latency", port: port, ["--count", "100000", "--duration", "3.5", "--pause", "0.005"])
         let (attacked, measured) = try await (attack, client)
         let after = try ProcessMemory.residentBytes()
-        print("\(flood.name): \(attacked.fields) latency: \(measured.fields) rss: \(before >> 20) -> \(after >> 20) MiB")
+        print(
+            "\(flood.name): \(attacked.fields) latency: \(measured.fields) rss: \(before >> 20) -> \(after >> 20) MiB")
 
         // The server ended every attacking connection (GOAWAY or close) instead of taking it all.
         let outcomes = attacked.counts("outcomes")

@@ -27,7 +27,8 @@ struct TransportHandlerTests {
                 logger: Logger(label: "handler-test"), eventLoop: loop,
                 metrics: ConnectionMetrics(registry: PrometheusCollectorRegistry()))
             let deadline = loop.now + configuration.handshakeTimeout
-            try channel.pipeline.syncOperations.addHandler(HTTP2ConnectionHandler(loop: context, handshakeDeadline: deadline))
+            try channel.pipeline.syncOperations.addHandler(
+                HTTP2ConnectionHandler(loop: context, handshakeDeadline: deadline))
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
             client = try ClientSession(settings: [(id: 4, value: 1 << 30)])  // INITIAL_WINDOW_SIZE
         }
