@@ -429,7 +429,7 @@ def case_slowloris(args):
 
 
 def case_idle(args):
-    """Opens `connections` connections, each making one GET (so the handshake is complete), then
+    """Opens `connections` connections, each making `requests` GETs (so the handshake is complete), then
     holds them idle for `hold` seconds. Prints a "ready" line first so the caller can measure."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < args.connections + 64:
@@ -439,7 +439,8 @@ def case_idle(args):
         try:
             conn = Connection(args.port, timeout=5)
             conn.start()
-            complete_get(conn, 1)
+            for i in range(args.requests):
+                complete_get(conn, 2 * i + 1)
             conns.append(conn)
             served += 1
         except (RuntimeError, OSError):
@@ -526,6 +527,7 @@ def main():
     parser.add_argument("--interval", type=float, default=0.1)
     parser.add_argument("--duration", type=float, default=0.0, help="seconds floods and latency runs last (0: no limit)")
     parser.add_argument("--hold", type=float, default=3.0)
+    parser.add_argument("--requests", type=int, default=1, help="GETs each idle connection makes first")
     parser.add_argument("--http1", action="store_true")
     parser.add_argument("--batch", type=int, default=1, help="frames (or stream pairs) per write in floods")
     parser.add_argument("--pause", type=float, default=0.0, help="seconds between latency requests")
