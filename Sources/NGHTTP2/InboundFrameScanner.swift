@@ -54,7 +54,8 @@ struct InboundFrameScanner {
             headerFilled = 0
             payloadLeft = Int(header.0) << 16 | Int(header.1) << 8 | Int(header.2)
             if header.3 == 0 {  // DATA
-                let streamID = Int32(header.5 & 0x7f) << 24 | Int32(header.6) << 16 | Int32(header.7) << 8
+                let streamID =
+                    Int32(header.5 & 0x7f) << 24 | Int32(header.6) << 16 | Int32(header.7) << 8
                     | Int32(header.8)
                 return DataFrameHeader(start: max(0, start), end: position, streamID: streamID)
             }

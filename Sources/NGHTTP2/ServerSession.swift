@@ -120,7 +120,8 @@ public final class ServerSession {
             fed = max(fed, frame.start)
             if streams[frame.streamID] == nil, streamIDs.data(frame.streamID) == .streamClosed {
                 _ = nghttp2_session_terminate_session(session, HTTP2ErrorCode.streamClosed)
-                throw NGHTTP2Error(code: NGHTTP2_ERR_PROTO.rawValue, operation: "DATA on closed stream \(frame.streamID)")
+                throw NGHTTP2Error(
+                    code: NGHTTP2_ERR_PROTO.rawValue, operation: "DATA on closed stream \(frame.streamID)")
             }
             try feed(base + fed, count: frame.end - fed)
             fed = frame.end

@@ -42,7 +42,10 @@ struct TransportDetectionTests {
             ])
         // DATA on a closed stream, or on a skipped one (closed implicitly), is STREAM_CLOSED; on an idle one
         // it is nghttp2's to reject.
-        #expect([1, 3, 7, 9, 11].map { streams.data($0) } == [.streamClosed, .streamClosed, .streamClosed, .streamClosed, .accept])
+        #expect(
+            [1, 3, 7, 9, 11].map { streams.data($0) } == [
+                .streamClosed, .streamClosed, .streamClosed, .streamClosed, .accept,
+            ])
     }
 
     @Test("Frames the client had in flight when the server reset a stream are ignored")
