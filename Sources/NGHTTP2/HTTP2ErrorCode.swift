@@ -6,6 +6,8 @@ public enum HTTP2ErrorCode {
     public static let protocolError: UInt32 = 0x1
     /// INTERNAL_ERROR.
     public static let internalError: UInt32 = 0x2
+    /// STREAM_CLOSED: a frame on a closed stream.
+    public static let streamClosed: UInt32 = 0x5
     /// REFUSED_STREAM: not processed, safe to retry.
     public static let refusedStream: UInt32 = 0x7
     /// CANCEL: no longer needed.

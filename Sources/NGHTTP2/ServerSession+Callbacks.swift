@@ -10,6 +10,25 @@ extension ServerSession {
 
     /// Registers every callback the session uses.
     static func installCallbacks(_ callbacks: OpaquePointer?) {
+        nghttp2_session_callbacks_set_on_begin_frame_callback(callbacks) { session, header, userData in
+            guard let header else { return 0 }
+            let type = header.pointee.type
+            // DATA is checked in `receive` (nghttp2 skips this callback for DATA it ignores).
+            guard type == UInt8(NGHTTP2_HEADERS.rawValue) else { return 0 }
+            let me = ServerSession.from(userData)
+            let streamID = header.pointee.stream_id
+            guard me.streams[streamID] == nil else { return 0 }  // an open stream: nghttp2 judges
+            // Without retained closed streams libnghttp2 ignores frames on closed streams and new streams
+            // numbered below earlier ones; RFC 9113 §5.1 and §5.1.1 make them connection errors.
+            let code: UInt32
+            switch me.streamIDs.headers(streamID) {
+            case .accept: return 0
+            case .streamClosed: code = HTTP2ErrorCode.streamClosed
+            case .protocolError: code = HTTP2ErrorCode.protocolError
+            }
+            _ = nghttp2_session_terminate_session(session, code)
+            return Int32(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue)
+        }
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
             guard let frame, ServerSession.isRequestHeaders(frame) else { return 0 }
             ServerSession.from(userData).streams[frame.pointee.hd.stream_id] = StreamState()
@@ -43,7 +62,12 @@ extension ServerSession {
             return 0
         }
         nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { session, frame, userData in
-            guard let frame, frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 else { return 0 }
+            guard let frame else { return 0 }
+            if frame.pointee.hd.type == UInt8(NGHTTP2_RST_STREAM.rawValue) {
+                ServerSession.from(userData).streamIDs.serverReset(frame.pointee.hd.stream_id)
+                return 0
+            }
+            guard frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 else { return 0 }
             let streamID = frame.pointee.hd.stream_id
             guard let state = ServerSession.from(userData).streams[streamID], state.resetAfterResponse,
                 nghttp2_session_get_stream_remote_close(session, streamID) == 0

@@ -24,6 +24,10 @@ public final class ServerSession {
     var shutdown = GracefulShutdown.none
     /// Bytes handed to the delegate during the current `send(limit:)`.
     var producedBytes = 0
+    /// Frame boundaries of the inbound bytes, to check DATA frames before nghttp2 reads them.
+    var scanner = InboundFrameScanner()
+    /// The client's recent streams, for frames on streams that are not open (RFC 9113 §5.1).
+    var streamIDs = ClientStreamIDs()
 
     /// Progress of the two-step GOAWAY (RFC 9113 §6.8).
     enum GracefulShutdown {
@@ -54,8 +58,15 @@ public final class ServerSession {
         var option: OpaquePointer?
         try NGHTTP2Error.check(nghttp2_option_new(&option), "nghttp2_option_new")
         defer { nghttp2_option_del(option) }
-        // Closed streams are kept only for RFC 7540 priority trees, which a server of this kind ignores.
+        // Retained closed streams (up to 256) would cost ~65 KiB per busy connection; `ClientStreamIDs`
+        // gives the answers nghttp2 would derive from them (STREAM_CLOSED, RFC 9113 §5.1).
         nghttp2_option_set_no_closed_streams(option, 1)
+        nghttp2_option_set_max_settings(option, max(1, settings.maxSettingsEntries))
+        nghttp2_option_set_max_outbound_ack(option, max(1, settings.maxOutboundAcks))
+        nghttp2_option_set_max_continuations(option, max(0, settings.maxContinuations))
+        nghttp2_option_set_stream_reset_rate_limit(option, settings.streamResetBurst, settings.streamResetRate)
+        nghttp2_option_set_max_send_header_block_length(option, max(1, settings.maxSendHeaderBlockLength))
+        nghttp2_option_set_max_deflate_dynamic_table_size(option, max(0, settings.maxDeflateDynamicTableSize))
 
         var session: OpaquePointer?
         let userData = Unmanaged.passUnretained(self).toOpaque()
@@ -98,11 +109,44 @@ public final class ServerSession {
     public var isFinished: Bool { !wantsRead && !wantsWrite }
 
     /// Processes inbound bytes; events reach the delegate before this returns. A thrown error
-    /// means the connection is unusable (nghttp2 has usually queued a GOAWAY: `send` it, then close).
+    /// means the connection is unusable: a GOAWAY is queued by then (nghttp2's own, or one with the
+    /// error code that fits, e.g. PROTOCOL_ERROR for a bad preface): `send` it, then close.
     public func receive(_ bytes: UnsafeRawBufferPointer) throws(NGHTTP2Error) {
-        guard let base = bytes.baseAddress else { return }
-        let rv = nghttp2_session_mem_recv(session, base.assumingMemoryBound(to: UInt8.self), bytes.count)
-        if rv < 0 { throw NGHTTP2Error(code: Int32(truncatingIfNeeded: rv), operation: "nghttp2_session_mem_recv") }
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        var fed = 0
+        // nghttp2 reads up to each DATA frame header, so the stream's state is current when it is checked.
+        while let frame = scanner.nextDataFrame(in: bytes, from: fed) {
+            if frame.start > fed { try feed(base + fed, count: frame.start - fed) }
+            fed = max(fed, frame.start)
+            if streams[frame.streamID] == nil, streamIDs.data(frame.streamID) == .streamClosed {
+                _ = nghttp2_session_terminate_session(session, HTTP2ErrorCode.streamClosed)
+                throw NGHTTP2Error(
+                    code: NGHTTP2_ERR_PROTO.rawValue, operation: "DATA on closed stream \(frame.streamID)")
+            }
+            try feed(base + fed, count: frame.end - fed)
+            fed = frame.end
+        }
+        if bytes.count > fed { try feed(base + fed, count: bytes.count - fed) }
+    }
+
+    /// Hands `count` bytes to nghttp2.
+    private func feed(_ start: UnsafePointer<UInt8>, count: Int) throws(NGHTTP2Error) {
+        let rv = nghttp2_session_mem_recv(session, start, count)
+        if rv < 0 {
+            let code = Int32(truncatingIfNeeded: rv)
+            // A no-op when nghttp2 already queued its own GOAWAY.
+            _ = nghttp2_session_terminate_session(session, Self.goawayCode(forReceiveError: code))
+            throw NGHTTP2Error(code: code, operation: "nghttp2_session_mem_recv")
+        }
+    }
+
+    /// The GOAWAY error code for a `nghttp2_session_mem_recv` failure.
+    static func goawayCode(forReceiveError code: Int32) -> UInt32 {
+        switch code {
+        case NGHTTP2_ERR_FLOODED.rawValue: HTTP2ErrorCode.enhanceYourCalm
+        case NGHTTP2_ERR_NOMEM.rawValue, NGHTTP2_ERR_CALLBACK_FAILURE.rawValue: HTTP2ErrorCode.internalError
+        default: HTTP2ErrorCode.protocolError  // bad preface, malformed frames
+        }
     }
 
     /// Serializes queued frames through `delegate.serverSession(_:write:)` until nothing is queued

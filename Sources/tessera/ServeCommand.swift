@@ -45,6 +45,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a connection may sit idle before it is closed.")
     var idleTimeout = 60
 
+    @Option(help: "Seconds a new connection has to send the HTTP/2 preface and its first request headers.")
+    var handshakeTimeout = 10
+
+    @Option(help: "Most connections open at once; more are closed on accept (see /metrics). Keep below ulimit -n.")
+    var maxConnections = 10_000
+
     @Option(
         name: .customLong("webhook-secret"),
         help: ArgumentHelp(
@@ -79,6 +85,8 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard handshakeTimeout >= 1 else { throw ValidationError("--handshake-timeout must be at least 1") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard maxConcurrentStreams >= 1 else { throw ValidationError("--max-concurrent-streams must be at least 1") }
         guard durability == "sync" || durability == "nosync" else {
             throw ValidationError("--durability must be sync or nosync")
@@ -109,6 +117,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.http.maxRequestBodySize = maxBodySize
         configuration.http.maxHeaderListSize = maxHeaderListSize
         configuration.http.idleTimeout = .seconds(Int64(idleTimeout))
+        configuration.http.handshakeTimeout = .seconds(Int64(handshakeTimeout))
+        configuration.http.maxConnections = maxConnections
         configuration.renderCacheBytes = max(0, renderCacheMib) << 20
         let environment = ProcessInfo.processInfo.environment
         configuration.webhookSecrets =

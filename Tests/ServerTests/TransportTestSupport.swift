@@ -1,7 +1,12 @@
 import Foundation
 import Logging
 import NIOCore
+import Prometheus
 import Server
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The test request handler: echoes requests, answers `/slow` after a delay (deferred), and
 /// `/fixed` with 1 KiB.
@@ -46,9 +51,10 @@ final class TransportEchoHandler: HTTPRequestHandler {
 /// Starts servers and runs client processes for the transport tests.
 enum TransportHarness {
     /// A started server on 127.0.0.1 with an ephemeral port, two loops, `TransportEchoHandler`s.
-    static func startServer(_ adjust: (inout HTTPServerConfiguration) -> Void = { _ in }) async throws -> (
-        HTTPServer, Int
-    ) {
+    static func startServer(
+        metrics: ConnectionMetrics = ConnectionMetrics(registry: PrometheusCollectorRegistry()),
+        _ adjust: (inout HTTPServerConfiguration) -> Void = { _ in }
+    ) async throws -> (HTTPServer, Int) {
         var configuration = HTTPServerConfiguration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
@@ -56,7 +62,9 @@ enum TransportHarness {
         adjust(&configuration)
         var logger = Logger(label: "transport-test")
         logger.logLevel = ProcessInfo.processInfo.environment["TRANSPORT_DEBUG"] == nil ? .info : .debug
-        let server = HTTPServer(configuration: configuration, logger: logger) { TransportEchoHandler(eventLoop: $0) }
+        let server = HTTPServer(configuration: configuration, logger: logger, metrics: metrics) {
+            TransportEchoHandler(eventLoop: $0)
+        }
         let port = try await server.start()
         return (server, port)
     }
@@ -92,7 +100,7 @@ enum TransportHarness {
         var killed = false
         while process.isRunning {
             if ContinuousClock.now > deadline {
-                process.terminate()
+                kill(process.processIdentifier, SIGKILL)  // an inherited ignored SIGTERM must not keep it alive
                 killed = true
                 process.waitUntilExit()
                 break

@@ -22,31 +22,58 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, ManagedConnection {
     /// True when writes are waiting for a flush.
     private var needsFlush = false
 
-    /// Adds the decoder, encoder and a connection handler after `handler`.
-    static func install(on pipeline: ChannelPipeline, after handler: some ChannelHandler, loop: LoopContext) throws {
+    /// When the first request's headers must have arrived.
+    private let handshakeDeadline: NIODeadline
+    /// Closes the connection if no request head arrives by `handshakeDeadline`.
+    private var handshakeTimer: Scheduled<Void>?
+
+    /// Adds the decoder, encoder and a connection handler after `handler`; the connection is closed
+    /// unless a first request head arrives by `handshakeDeadline`.
+    static func install(
+        on pipeline: ChannelPipeline, after handler: some ChannelHandler, loop: LoopContext,
+        handshakeDeadline: NIODeadline = .distantFuture
+    ) throws {
         let handlers: [any ChannelHandler] = [
             ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)),
             HTTPResponseEncoder(),
-            HTTP1ConnectionHandler(loop: loop),
+            HTTP1ConnectionHandler(loop: loop, handshakeDeadline: handshakeDeadline),
         ]
         try pipeline.syncOperations.addHandlers(handlers, position: .after(handler))
     }
 
     /// A handler for a connection on `loop`.
-    init(loop: LoopContext) { self.loop = loop }
+    init(loop: LoopContext, handshakeDeadline: NIODeadline = .distantFuture) {
+        self.loop = loop
+        self.handshakeDeadline = handshakeDeadline
+    }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if handshakeDeadline != .distantFuture {
+            handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: handshakeDeadline) {
+                [self] in
+                self.handshakeTimer = nil
+                self.loop.metrics.handshakeTimedOut()
+                self.loop.logger.debug("http1.handshake_timeout")
+                self.close()
+            }
+        }
         loop.register(self)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         loop.unregister(self)
+        handshakeTimer?.cancel()
+        handshakeTimer = nil
         self.context = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         inReadCycle = true
+        if let timer = handshakeTimer {
+            timer.cancel()
+            handshakeTimer = nil
+        }
         let limits = HTTP1ConnectionState.Limits(
             maxHeaderListSize: loop.configuration.maxHeaderListSize, maxBodySize: loop.configuration.maxRequestBodySize)
         switch state.receive(Self.unwrapInboundIn(data), limits: limits) {

@@ -2,8 +2,9 @@ import Logging
 import NGHTTP2
 import NIOCore
 
-/// Drives one HTTP/2 connection's `ServerSession`: inbound bytes go straight from the read buffer
-/// into nghttp2; outbound frames are drained once per read cycle into one buffer and flushed once.
+/// Drives one HTTP/2 connection: inbound bytes go straight from the read buffer into nghttp2
+/// (`ServerSession`), whose events go to `HTTP2ConnectionStateMachine`; this handler performs the
+/// actions it returns. Outbound frames are drained once per read cycle into one buffer and flushed once.
 final class HTTP2ConnectionHandler: ChannelDuplexHandler, ServerSessionDelegate, ManagedConnection {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -14,22 +15,30 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler, ServerSessionDelegate,
 
     /// The connection's loop context.
     private let loop: LoopContext
+    /// When the first request's headers must have arrived.
+    private let handshakeDeadline: NIODeadline
     /// The nghttp2 session; nil once the handler is removed.
     private var session: ServerSession?
     /// The handler's context while it is in the pipeline.
     private var context: ChannelHandlerContext?
     /// Frames waiting to be written.
     private var outbound = ByteBuffer()
-    /// Requests by stream id, from HEADERS until the stream closes.
-    private var requests: [Int32: HTTP2StreamRequest] = [:]
-    /// Back-pressure and shutdown state.
+    /// Requests, limits, timeouts and shutdown.
+    private var state: HTTP2ConnectionStateMachine
+    /// Read back-pressure.
     private var flow = ConnectionFlowState()
     /// True inside `ServerSession.receive`: nghttp2 forbids sending from its callbacks, and the
     /// read cycle's `channelReadComplete` flushes anyway.
     private var isReceiving = false
+    /// Closes the connection if no request headers arrive by `handshakeDeadline`.
+    private var handshakeTimer: Scheduled<Void>?
 
-    /// A handler for a connection on `loop`.
-    init(loop: LoopContext) { self.loop = loop }
+    /// A handler for a connection on `loop` whose first request must arrive by `handshakeDeadline`.
+    init(loop: LoopContext, handshakeDeadline: NIODeadline) {
+        self.loop = loop
+        self.handshakeDeadline = handshakeDeadline
+        self.state = HTTP2ConnectionStateMachine(limits: .init(maxBodySize: loop.configuration.maxRequestBodySize))
+    }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -41,18 +50,30 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler, ServerSessionDelegate,
             session = try ServerSession(settings: settings, delegate: self)
         } catch {
             loop.logger.debug("http2.session_create_failed", metadata: ["error": "\(error)"])
+            state.closed()
             context.close(promise: nil)
             return
         }
         outbound = context.channel.allocator.buffer(capacity: 16 * 1024)
+        handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: handshakeDeadline) { [self] in
+            self.handshakeTimer = nil
+            let action = self.state.handshakeTimeoutFired()
+            if action != .none {
+                self.loop.metrics.handshakeTimedOut()
+                self.loop.logger.debug("http2.handshake_timeout")
+            }
+            self.perform(action)
+        }
         loop.register(self)
         if context.channel.isActive { flushSession() }  // server SETTINGS
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         loop.unregister(self)
+        handshakeTimer?.cancel()
+        handshakeTimer = nil
+        state.closed()
         session = nil  // deletes the nghttp2 session
-        requests.removeAll()
         self.context = nil
     }
 
@@ -62,7 +83,7 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler, ServerSessionDelegate,
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let session, !flow.isClosed else { return }
+        guard let session, !state.isClosed else { return }
         let bytes = Self.unwrapInboundIn(data)
         isReceiving = true
         defer { isReceiving = false }
@@ -73,8 +94,7 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler, ServerSessionDelegate,
             loop.logger.debug(
                 "http2.receive_failed",
                 metadata: ["error": "\(error)", "http2.remote": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
-            flushSession()
-            close()
+            perform(state.receiveFailed())
         }
     }
 
@@ -97,11 +117,10 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler, ServerSessionDelegate,
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent, requests.isEmpty, let session {
-            loop.logger.debug("http2.idle_timeout")
-            session.terminate(errorCode: HTTP2ErrorCode.noError)
-            flushSession()
-            close()
+        if event is IdleStateHandler.IdleStateEvent {
+            let action = state.idleTimeoutFired()
+            if action != .none { loop.logger.debug("http2.idle_timeout") }
+            perform(action)
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -112,22 +131,40 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler, ServerSessionDelegate,
     }
 
     func initiateGracefulShutdown() {
-        guard let session, let context, !flow.isClosed else { return }
-        session.beginGracefulShutdown()
-        flushSession()
-        // The final GOAWAY follows the PING ack; this covers a client that never answers.
-        context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [self] in
-            self.session?.finishGracefulShutdown()
-            self.flushSession()
-        }
+        perform(state.shutdownRequested())
     }
 
     func forceClose() { close() }
 
+    /// Carries out a connection action.
+    private func perform(_ action: HTTP2ConnectionStateMachine.ConnectionAction) {
+        switch action {
+        case .none:
+            break
+        case .terminate(let errorCode):
+            session?.terminate(errorCode: errorCode)
+            flushSession(evenIfClosed: true)
+            closeChannel()
+        case .flushAndClose:
+            flushSession(evenIfClosed: true)
+            closeChannel()
+        case .beginGracefulShutdown:
+            guard let session, let context else { return }
+            session.beginGracefulShutdown()
+            flushSession()
+            // The final GOAWAY follows the PING ack; this covers a client that never answers.
+            context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [self] in
+                self.session?.finishGracefulShutdown()
+                self.flushSession()
+            }
+        }
+    }
+
     /// Drains the session into the channel: chunked writes, one flush; pauses DATA when the channel
-    /// stops being writable; closes when the session is done.
-    private func flushSession() {
-        guard let session, let context, !flow.isClosed, !isReceiving else { return }
+    /// stops being writable; closes when the session is done. `evenIfClosed` drains a final GOAWAY
+    /// after the state machine decided to close.
+    private func flushSession(evenIfClosed: Bool = false) {
+        guard let session, let context, evenIfClosed || !state.isClosed, !isReceiving else { return }
         do {
             while true {
                 let produced = try session.send(limit: Self.writeChunk)
@@ -150,8 +187,14 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler, ServerSessionDelegate,
         if session.isFinished { close() }
     }
 
-    /// Closes the channel once.
+    /// Closes the connection once.
     private func close() {
+        state.closed()
+        closeChannel()
+    }
+
+    /// Closes the channel once.
+    private func closeChannel() {
         guard let context, !flow.isClosed else { return }
         flow.isClosed = true
         context.close(promise: nil)
@@ -160,35 +203,23 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler, ServerSessionDelegate,
     // MARK: ServerSessionDelegate
 
     func serverSession(_ session: ServerSession, didReceiveHead head: RequestHead, streamID: Int32, endStream: Bool) {
-        var request = HTTP2StreamRequest(head: head)
-        if head.exceedsHeaderListSize {
-            reject(&request, streamID: streamID, status: 431, "request header fields too large")
-        } else if let length = request.declaredContentLength, length > loop.configuration.maxRequestBodySize {
-            reject(&request, streamID: streamID, status: 413, "request body too large")
-        } else if let length = request.declaredContentLength, length > 0, let context {
-            request.body = context.channel.allocator.buffer(capacity: length)
+        if let timer = handshakeTimer {
+            timer.cancel()
+            handshakeTimer = nil
         }
-        requests[streamID] = request
-        if endStream { dispatch(streamID: streamID) }
+        perform(state.receivedHead(head, streamID: streamID, endStream: endStream), streamID: streamID)
     }
 
     func serverSession(_ session: ServerSession, didReceiveData data: UnsafeRawBufferPointer, streamID: Int32) {
-        guard var request = requests[streamID], !request.isRejected else { return }
-        requests[streamID] = nil  // keeps `request.body` uniquely referenced while appending
-        if request.body.readableBytes + data.count > loop.configuration.maxRequestBodySize {
-            reject(&request, streamID: streamID, status: 413, "request body too large")
-        } else {
-            request.body.writeBytes(data)
-        }
-        requests[streamID] = request
+        perform(state.receivedData(data, streamID: streamID), streamID: streamID)
     }
 
     func serverSession(_ session: ServerSession, didEndStream streamID: Int32) {
-        dispatch(streamID: streamID)
+        perform(state.receivedEnd(streamID: streamID), streamID: streamID)
     }
 
     func serverSession(_ session: ServerSession, didCloseStream streamID: Int32, errorCode: UInt32) {
-        requests.removeValue(forKey: streamID)
+        state.streamClosed(streamID)
         if errorCode != HTTP2ErrorCode.noError {
             loop.logger.debug(
                 "http2.stream_reset", metadata: ["http2.stream_id": "\(streamID)", "http2.error_code": "\(errorCode)"])
@@ -201,21 +232,24 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler, ServerSessionDelegate,
 
     // MARK: Requests
 
-    /// Answers a request from the transport itself and ignores the rest of its stream.
-    private func reject(_ request: inout HTTP2StreamRequest, streamID: Int32, status: Int, _ reason: String) {
-        loop.logger.debug(
-            "http2.request_rejected", metadata: ["http2.stream_id": "\(streamID)", "http.status": "\(status)"])
-        request.isRejected = true
-        request.body = ByteBuffer()
-        submit(.plain(status, reason), streamID: streamID, resetAfterSending: true)
+    /// Carries out a stream action.
+    @inline(__always)
+    private func perform(_ action: HTTP2ConnectionStateMachine.StreamAction, streamID: Int32) {
+        switch action {
+        case .none:
+            break
+        case .dispatch(let request):
+            dispatch(request, streamID: streamID)
+        case .reject(let status, let reason):
+            loop.logger.debug(
+                "http2.request_rejected", metadata: ["http2.stream_id": "\(streamID)", "http.status": "\(status)"])
+            submit(.plain(status, reason), streamID: streamID, resetAfterSending: true)
+        }
     }
 
     /// Hands a complete request to the loop's handler and submits (or schedules) the answer.
-    private func dispatch(streamID: Int32) {
-        guard var request = requests[streamID], !request.isRejected, !request.isDispatched else { return }
-        request.isDispatched = true
-        requests[streamID] = request
-        switch loop.handler.handle(request.makeRequest()) {
+    private func dispatch(_ request: HTTPRequest, streamID: Int32) {
+        switch loop.handler.handle(request) {
         case .immediate(let response):
             submit(response, streamID: streamID)
         case .deferred(let future):

@@ -1,6 +1,7 @@
 public import Logging
 public import NIOCore
 import NIOPosix
+public import Prometheus
 
 /// The HTTP server: one port for HTTP/1.1 and cleartext HTTP/2 (prior knowledge), a
 /// `HTTPRequestHandler` per event loop, graceful shutdown.
@@ -10,6 +11,8 @@ public actor HTTPServer {
     /// Makes the request handler for one event loop; called once per loop by `start()`.
     private let handlerFactory: @Sendable (any EventLoop) -> any HTTPRequestHandler
     private let logger: Logger
+    /// Connection counters (accepted, refused, open, handshake timeouts).
+    private let metrics: ConnectionMetrics
     private var group: MultiThreadedEventLoopGroup?
     private var serverChannel: (any Channel)?
     /// Per-loop contexts keyed by loop identity; immutable once `start()` built it.
@@ -17,13 +20,16 @@ public actor HTTPServer {
     /// The port actually bound (the ephemeral one when `configuration.port` is 0); nil before `start()`.
     public private(set) var localPort: Int?
 
-    /// A server that is not started yet. `logger` receives debug-level transport errors.
+    /// A server that is not started yet. `logger` receives debug-level transport errors; `metrics`
+    /// counts connections (pass one made from the registry `/metrics` exposes).
     public init(
         configuration: HTTPServerConfiguration = HTTPServerConfiguration(), logger: Logger,
+        metrics: ConnectionMetrics = ConnectionMetrics(registry: PrometheusCollectorRegistry()),
         handlerFactory: @escaping @Sendable (any EventLoop) -> any HTTPRequestHandler
     ) {
         self.configuration = configuration
         self.logger = logger
+        self.metrics = metrics
         self.handlerFactory = handlerFactory
     }
 
@@ -38,17 +44,26 @@ public actor HTTPServer {
             let configuration = self.configuration
             let logger = self.logger
             let factory = self.handlerFactory
+            let metrics = self.metrics
             loops[ObjectIdentifier(eventLoop)] = try await eventLoop.submit {
                 let context = LoopContext(
-                    handler: factory(eventLoop), configuration: configuration, logger: logger, eventLoop: eventLoop)
+                    handler: factory(eventLoop), configuration: configuration, logger: logger, eventLoop: eventLoop,
+                    metrics: metrics)
                 return NIOLoopBound(context, eventLoop: eventLoop)
             }.get()
         }
         self.loops = loops
         let table = loops
         let configuration = self.configuration
+        let metrics = self.metrics
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ConnectionLimiter(limit: max(1, configuration.maxConnections), metrics: metrics))
+                }
+            }
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)

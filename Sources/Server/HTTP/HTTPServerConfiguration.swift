@@ -19,6 +19,14 @@ public struct HTTPServerConfiguration: Sendable {
     public var initialWindowSize = 1 << 20
     /// A connection with no traffic and no request in flight for this long is closed. Default 60 s.
     public var idleTimeout: TimeAmount = .seconds(60)
+    /// A connection must send the HTTP/2 preface and its first request headers (or, on HTTP/1.1,
+    /// its first request head) this soon after it is accepted, or it is closed. Later requests are
+    /// governed by `idleTimeout`. Default 10 s.
+    public var handshakeTimeout: TimeAmount = .seconds(10)
+    /// Connections open at once; more are closed as soon as they are accepted (counted in
+    /// `tessera_http_connections_refused_total`). Keep it below the process's descriptor limit
+    /// (`ulimit -n`). Default 10,000.
+    public var maxConnections = 10_000
     /// `shutdownGracefully()` force-closes connections still open after this long. Default 30 s.
     public var shutdownTimeout: TimeAmount = .seconds(30)
     /// Pending outbound bytes above which a connection stops reading and holds back response

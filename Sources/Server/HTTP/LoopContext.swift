@@ -12,6 +12,8 @@ final class LoopContext {
     let logger: Logger
     /// The loop this context belongs to.
     let eventLoop: any EventLoop
+    /// Connection counters shared by every loop.
+    let metrics: ConnectionMetrics
     /// Open connections by identity.
     private var connections: [ObjectIdentifier: any ManagedConnection] = [:]
     /// Completed when shutdown started and the last connection is gone.
@@ -20,8 +22,9 @@ final class LoopContext {
     /// A context for `eventLoop`.
     init(
         handler: any HTTPRequestHandler, configuration: HTTPServerConfiguration, logger: Logger,
-        eventLoop: any EventLoop
+        eventLoop: any EventLoop, metrics: ConnectionMetrics
     ) {
+        self.metrics = metrics
         self.handler = handler
         self.configuration = configuration
         self.logger = logger

@@ -91,7 +91,9 @@ public final class DecisionServer: Service, Sendable {
                 "no ingest token: /v1/profiles and /v1/ingest answer 503 until --ingest-token or TESSERA_INGEST_TOKEN is set"
             )
         }
-        let server = HTTPServer(configuration: configuration.http, logger: logger) { loop in
+        let server = HTTPServer(
+            configuration: configuration.http, logger: logger, metrics: ConnectionMetrics(registry: state.registry)
+        ) { loop in
             let reader = readers.withLockedValue { $0.value.removeLast() }
             let router = RequestRouter(
                 eventLoop: loop, state: state, reader: reader, ingest: ingest, renderCacheBytes: cachePerLoop)
