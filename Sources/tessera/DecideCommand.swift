@@ -50,7 +50,8 @@ struct DecideCommand: ParsableCommand {
         let reader = try ProfileReader(store: store)
         try reader.withSnapshot { snapshot in
             engine.decide(
-                request, profile: try snapshot.profile(user), into: &out, scratch: &scratch, choices: &choices)
+                request, profile: try snapshot.profile(user), savedGroups: snapshot, into: &out, scratch: &scratch,
+                choices: &choices)
         }
         print(String(decoding: out, as: UTF8.self))
     }
