@@ -161,6 +161,16 @@ extension DataStore {
         return info
     }
 
+    /// Opens this process's handle of every list table in the catalog that is not open yet.
+    ///
+    /// A read transaction sees only the handles that were open when it began, so a handle opened in the
+    /// middle of a decide serves from the next one on. The store opens every list when it is opened, and
+    /// the server again before it installs a bundle, so the lists a bundle tests (created by another process,
+    /// such as `tessera lists import`, while the server runs) are open before its first decide.
+    public func openListTables() throws {
+        for info in try allLists() { _ = try listTables.handle(info.number, environment: environment) }
+    }
+
     /// The table of list `number` for readers (`nil`: no such table in this environment).
     func listTable(_ number: Int) throws(LMDBError) -> Database? {
         try listTables.handle(number, environment: environment)

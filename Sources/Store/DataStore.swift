@@ -77,6 +77,7 @@ public final class DataStore: Sendable {
         self.deliveries = try env.openDatabase("deliveries")
         self.tombstones = try env.openDatabase("tombstones")
         self.lists = try env.openDatabase("lists")
+        try openListTables()
     }
 
     /// The current revision number (8 bytes read; nothing decoded), or `nil` before the first compile.

@@ -56,6 +56,12 @@ final class ServerState: Sendable {
     /// Records which list segments `engine` tests, and checks that they exist.
     func noteLists(of engine: DecisionEngine) {
         testedLists.withLockedValue { $0 = engine.savedGroupNames }
+        do {
+            // Lists another process created since this one started get their handles before the bundle serves.
+            try store.openListTables()
+        } catch {
+            logger.error("opening list segment tables failed", metadata: ["error": "\(error)"])
+        }
         checkLists()
     }
 
