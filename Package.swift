@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "DemoData", dependencies: ["JSON", "Targeting"], swiftSettings: swiftSettings),
 
         // Storage: profiles, compiled bundles and metadata in one LMDB environment.
-        .target(name: "Store", dependencies: ["LMDB", "Decision", "JSON"], swiftSettings: swiftSettings),
+        .target(name: "Store", dependencies: ["LMDB", "Decision", "JSON", "Targeting"], swiftSettings: swiftSettings),
 
         // Publishing: the one path by which content becomes a live revision (CLI compile, webhooks, rollback).
         .target(

@@ -30,7 +30,27 @@ extension BundleCompiler {
             var description = ""
             if case .string(let d)? = spec["description"] { description = d }
             var condition: Condition?
-            if let when = spec["when"] {
+            if let list = spec["list"] {
+                // `list: vip_list` is a segment whose members are the list's ids: `{"user": {"$inGroup": ...}}`.
+                guard case .string(let listName) = list else {
+                    problems.append(doc.problem(at: at + ["list"], "'list' needs the name of a list segment"))
+                    continue
+                }
+                if spec["when"] != nil {
+                    problems.append(doc.problem(at: at + ["list"], "segment '\(name)' has both 'list' and 'when'"))
+                }
+                if savedGroups[listName] == nil {
+                    problems.append(
+                        doc.problem(
+                            at: at + ["list"],
+                            "no list segment named '\(listName)': import it first (`tessera lists import \(listName) FILE`)"
+                        ))
+                } else {
+                    condition = self.condition(
+                        .object([("user", .object([("$inGroup", .string(listName))]))]), doc: doc, at: at + ["list"],
+                        schema: schema)
+                }
+            } else if let when = spec["when"] {
                 let used = Self.segmentsUsed(by: when)
                 for u in used where !names.contains(u) {
                     problems.append(doc.problem(at: at + ["when"], "segment '\(name)' uses unknown segment '\(u)'"))
@@ -40,7 +60,8 @@ extension BundleCompiler {
             } else if spec["assigned"] != .bool(true) {
                 problems.append(
                     doc.problem(
-                        at: at, "segment '\(name)' needs a 'when' condition, or 'assigned: true' if upstream assigns it"
+                        at: at,
+                        "segment '\(name)' needs a 'when' condition, a 'list', or 'assigned: true' if upstream assigns it"
                     ))
             }
             let id: UInt16

@@ -11,21 +11,26 @@ import Templating
 public struct BundleCompiler {
     /// The bundle currently live, if any: attribute and segment ids are kept stable across revisions.
     public var previous: CompiledBundle?
+    /// The list segments (saved groups) that exist, name → number: what `$inGroup`, `$notInGroup` and a
+    /// segment's `list:` may name.
+    public var savedGroups: [String: Int] = [:]
 
     var problems: [CompileProblem] = []
     var paths: [FieldPath] = []
     var pathIndex: [FieldPath: Int] = [:]
 
     /// A compiler keeping ids stable relative to `previous`.
-    public init(previous: CompiledBundle? = nil) {
+    public init(previous: CompiledBundle? = nil, savedGroups: [String: Int] = [:]) {
         self.previous = previous
+        self.savedGroups = savedGroups
     }
 
-    /// Compiles `sources`, or throws ``CompileProblems`` listing everything wrong.
-    public static func compile(_ sources: BundleSources, previous: CompiledBundle? = nil) throws(CompileProblems)
-        -> CompiledBundle
-    {
-        var compiler = BundleCompiler(previous: previous)
+    /// Compiles `sources`, or throws ``CompileProblems`` listing everything wrong. `savedGroups` are the list
+    /// segments that exist (name → number).
+    public static func compile(
+        _ sources: BundleSources, previous: CompiledBundle? = nil, savedGroups: [String: Int] = [:]
+    ) throws(CompileProblems) -> CompiledBundle {
+        var compiler = BundleCompiler(previous: previous, savedGroups: savedGroups)
         return try compiler.run(sources)
     }
 
@@ -134,7 +139,7 @@ public struct BundleCompiler {
         var bound = paths
         var index = pathIndex
         do {
-            let c = try ConditionCompiler.compile(source) { path in
+            let c = try ConditionCompiler.compile(source, savedGroups: savedGroups) { path in
                 if let i = index[path] { return i }
                 if let reason = Self.checkPath(path, schema: schema) { badPaths.append(reason) }
                 index[path] = bound.count

@@ -8,12 +8,14 @@ extension DecisionEngine {
     ///
     /// `scratch` is reusable render space; `choices` receives one ``SlotChoice`` per requested slot. With a
     /// `cache` (one per event loop), a block rendered before from the same template, rule data and token values
-    /// is copied instead of rendered.
+    /// is copied instead of rendered. `savedGroups` answers list segment tests (`$inGroup`), in the same
+    /// snapshot `profile` was read from.
     public func decide(
-        _ request: DecisionRequest, profile: ProfileView?, into out: inout [UInt8], scratch: inout [UInt8],
-        choices: inout [SlotChoice], cache: RenderCache? = nil
+        _ request: DecisionRequest, profile: ProfileView?, savedGroups: (any SavedGroupLookup)? = nil,
+        into out: inout [UInt8], scratch: inout [UInt8], choices: inout [SlotChoice], cache: RenderCache? = nil
     ) {
-        var scope = makeScope(user: request.user, profile: profile, context: request.context, now: request.now)
+        var scope = makeScope(
+            user: request.user, profile: profile, context: request.context, now: request.now, savedGroups: savedGroups)
         let personalized = profile?.consent != false
         if personalized { resolveSegments(&scope) }
 
@@ -84,10 +86,10 @@ extension DecisionEngine {
     /// `now` is the decision's time in epoch seconds (NaN: no clock, so relative-time tests are false).
     public func renderSlot(
         _ slotID: String, user: String, context: RequestContext, profile: ProfileView?, now: Double = .nan,
-        into out: inout [UInt8], cache: RenderCache? = nil
+        savedGroups: (any SavedGroupLookup)? = nil, into out: inout [UInt8], cache: RenderCache? = nil
     ) -> SlotChoice? {
         guard let index = slotIndex[slotID] else { return nil }
-        var scope = makeScope(user: user, profile: profile, context: context, now: now)
+        var scope = makeScope(user: user, profile: profile, context: context, now: now, savedGroups: savedGroups)
         let personalized = profile?.consent != false
         var log: [UInt8]? = nil
         let pick: Pick
@@ -102,10 +104,11 @@ extension DecisionEngine {
     }
 
     /// The segments `profile` is in (explicit memberships plus every segment whose condition holds), by name.
-    public func segments(user: String, profile: ProfileView?, context: RequestContext, now: Double = .nan)
-        -> [String]
-    {
-        var scope = makeScope(user: user, profile: profile, context: context, now: now)
+    public func segments(
+        user: String, profile: ProfileView?, context: RequestContext, now: Double = .nan,
+        savedGroups: (any SavedGroupLookup)? = nil
+    ) -> [String] {
+        var scope = makeScope(user: user, profile: profile, context: context, now: now, savedGroups: savedGroups)
         if profile?.consent != false { resolveSegments(&scope) }
         var names: [String] = []
         scope.segments.forEach { names.append(segmentNames[$0]) }
@@ -115,11 +118,15 @@ extension DecisionEngine {
     // MARK: - Steps
 
     @inline(__always)
-    func makeScope(user: String, profile: ProfileView?, context: RequestContext, now: Double) -> DecisionScope {
+    func makeScope(
+        user: String, profile: ProfileView?, context: RequestContext, now: Double,
+        savedGroups: (any SavedGroupLookup)? = nil
+    ) -> DecisionScope {
         // Without personalization consent no profile data is read at all.
         let usable = profile?.consent == false ? nil : profile
         return DecisionScope(
-            engine: self, user: user, profile: usable, context: context, segments: SegmentSet(), now: now)
+            engine: self, user: user, profile: usable, context: context, segments: SegmentSet(), now: now,
+            savedGroups: savedGroups)
     }
 
     /// Explicit memberships first, then each defined segment in dependency order.

@@ -20,6 +20,8 @@ public final class DecisionEngine: Sendable {
     let segmentBitByName: [String: Int]
     let attributeIDByName: [String: UInt16]
     let pathTargets: [PathTarget]
+    /// The list segments (saved groups) the bundle's conditions test, by name.
+    public let savedGroupNames: [String]
 
     /// Loads `bundle` for serving as revision `revision`. Fails only on a bundle this code cannot serve
     /// (a newer format, or references the compiler should have rejected).
@@ -44,6 +46,14 @@ public final class DecisionEngine: Sendable {
         self.segmentBitByName = bitByName
         self.segmentBitByID = bitByID
         self.segmentConditions = bundle.segments.map(\.condition)
+        var groupNames: [String] = []
+        let allConditions =
+            bundle.segments.compactMap(\.condition)
+            + bundle.slots.flatMap { $0.rules.flatMap { $0.clauses.map(\.condition) } }
+        for condition in allConditions {
+            for name in condition.savedGroupNames where !groupNames.contains(name) { groupNames.append(name) }
+        }
+        self.savedGroupNames = groupNames
         self.segmentNames = bundle.segments.map(\.name)
         self.segmentNameJSON = bundle.segments.map { s in
             var out: [UInt8] = []

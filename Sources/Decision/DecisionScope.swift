@@ -11,6 +11,13 @@ struct DecisionScope: ConditionScope {
     var segments: SegmentSet
     /// The decision's current time (epoch seconds; NaN: no clock).
     let now: Double
+    /// Where list segment membership is looked up (`nil`: no lists, every list test is false).
+    let savedGroups: (any SavedGroupLookup)?
+
+    @inline(__always)
+    func savedGroup(_ group: Int, contains member: SavedGroupMember?) -> Bool? {
+        savedGroups?.savedGroup(group, contains: member)
+    }
 
     @inline(__always)
     func value(binding: Int, path: FieldPath) -> ScopeValue {

@@ -76,6 +76,22 @@ public final class Environment: @unchecked Sendable {
         return Database(dbi: dbi, name: name)
     }
 
+    /// The handle of the existing named database `name`, or `nil` if there is none. Opened in a read-only
+    /// transaction, so it never waits for a writer; LMDB allows only one transaction at a time to open
+    /// handles, so callers serialize calls (and ``openDatabase(_:create:)``) themselves.
+    public func openExistingDatabase(_ name: String) throws(LMDBError) -> Database? {
+        var txn: OpaquePointer?
+        try LMDBError.check(mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &txn), "mdb_txn_begin(read-only)")
+        var dbi: MDB_dbi = 0
+        let rc = mdb_dbi_open(txn, name, 0, &dbi)
+        // Committing (not aborting) a read-only transaction keeps a handle it opened for the environment.
+        let end = mdb_txn_commit(txn)
+        if rc == MDB_NOTFOUND { return nil }
+        try LMDBError.check(rc, "opening database '\(name)'")
+        try LMDBError.check(end, "mdb_txn_commit(read-only)")
+        return Database(dbi: dbi, name: name)
+    }
+
     /// Flushes the data file to disk (useful after commits made with `durableCommits == false`).
     public func sync() throws(LMDBError) {
         try LMDBError.check(mdb_env_sync(handle, 1), "mdb_env_sync")

@@ -43,6 +43,16 @@ public final class WriteTransaction {
         try LMDBError.check(mdb_put(handle, database.dbi, &k, &v, 0), "mdb_put(\(database.name))")
     }
 
+    /// Appends `key` (empty value) to `database`, whose keys must all sort before it (`MDB_APPEND`): a bulk load
+    /// of sorted keys fills each page completely instead of splitting pages half full. Throws `MDB_KEYEXIST`
+    /// (as an ``LMDBError``) when `key` does not sort after every stored key.
+    public func append(_ database: Database, key: UnsafeRawBufferPointer) throws(LMDBError) {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: 0, mv_data: nil)
+        try LMDBError.check(
+            mdb_put(handle, database.dbi, &k, &v, UInt32(MDB_APPEND)), "mdb_put(\(database.name), append)")
+    }
+
     /// Stores `value` under `key` (both as byte arrays).
     public func put(_ database: Database, key: [UInt8], value: [UInt8]) throws(LMDBError) {
         let result: Result<Void, LMDBError> = key.withUnsafeBytes { k in

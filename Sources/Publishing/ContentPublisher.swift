@@ -60,12 +60,14 @@ public final class ContentPublisher: Sendable {
     ) {
         var failure: CompileProblems?
         var result: (RevisionRecord, CompiledBundle)?
+        // The list segments conditions may name (read before the publish's write transaction).
+        let lists = try store.liveListNumbers()
         _ = try store.publish(
             deliveryID: nil,
             decide: { live in
                 do {
                     let (liveBundle, old) = try live.map { try current($0) } ?? (nil, nil)
-                    let bundle = try BundleCompiler.compile(sources, previous: liveBundle)
+                    let bundle = try BundleCompiler.compile(sources, previous: liveBundle, savedGroups: lists)
                     _ = try DecisionEngine(bundle: bundle, revision: 0)
                     let changes = RevisionRecord.diff(from: old, to: sources)
                     return .publish(bundle: bundle, sources: [UInt8](try JSONEncoder().encode(sources))) { revision in
@@ -93,6 +95,7 @@ public final class ContentPublisher: Sendable {
     public func publish(changes: [ContentChange], deliveryID: String) throws -> (Outcome, StoredDelivery) {
         var outcome: Outcome?
         var published: BundleSources?
+        let lists = try store.liveListNumbers()
         let (_, answer, replayed) = try store.publish(
             deliveryID: deliveryID,
             decide: { live in
@@ -115,7 +118,7 @@ public final class ContentPublisher: Sendable {
                 }
                 let bundle: CompiledBundle
                 do {
-                    bundle = try BundleCompiler.compile(next, previous: liveBundle)
+                    bundle = try BundleCompiler.compile(next, previous: liveBundle, savedGroups: lists)
                     _ = try DecisionEngine(bundle: bundle, revision: 0)
                 } catch let problems as CompileProblems {
                     outcome = .rejected(problems.problems.map(map.attribute))

@@ -8,7 +8,8 @@ public import LMDB
 /// big-endian bytes → compiled bundle), `meta` (`revision` → current revision, 8 big-endian bytes),
 /// `sources` and `revisions` (per revision: the sources it was compiled from, its history entry),
 /// `deliveries` (CMS delivery id → the answer given) and `tombstones` (erased user id → u64 highest seq seen,
-/// f64 erased at).
+/// f64 erased at), `lists` (list segment name → ``ListInfo``) and one `list.N` table per list segment (see
+/// `DataStore+Lists.swift`).
 public final class DataStore: Sendable {
     /// The environment.
     public let environment: Environment
@@ -31,6 +32,15 @@ public final class DataStore: Sendable {
     /// Erased user id → tombstone (u64 highest seq seen, f64 erased at), written by ``DeltaWriter``; import
     /// refuses to recreate a tombstoned user.
     public let tombstones: Database
+    /// List segment name → its catalog record (``ListInfo``, JSON).
+    public let lists: Database
+    /// This process's handles of the `list.N` tables.
+    let listTables = ListTables()
+
+    /// Named databases besides the list tables (seven, plus room to grow).
+    static let fixedDatabases: UInt32 = 16
+    /// List segments a data directory can hold.
+    public static let maxLists = 240
 
     static let revisionKey = Array("revision".utf8)
 
@@ -53,6 +63,7 @@ public final class DataStore: Sendable {
         var envOptions = Environment.Options()
         envOptions.mapSize = options.mapSize
         envOptions.durableCommits = options.durableCommits
+        envOptions.maxDatabases = Self.fixedDatabases + UInt32(Self.maxLists)
         let env = try Environment(path: path, options: envOptions)
         env.clearStaleReaders()
         self.environment = env
@@ -65,6 +76,8 @@ public final class DataStore: Sendable {
         self.revisions = try env.openDatabase("revisions")
         self.deliveries = try env.openDatabase("deliveries")
         self.tombstones = try env.openDatabase("tombstones")
+        self.lists = try env.openDatabase("lists")
+        try openListTables()
     }
 
     /// The current revision number (8 bytes read; nothing decoded), or `nil` before the first compile.

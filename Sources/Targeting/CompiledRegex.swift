@@ -1,10 +1,13 @@
-/// A `$regex` operand, compiled once.
+/// A `$regex` or `$regexi` operand, compiled once.
 ///
 /// JavaScript's `RegExp.test` searches anywhere in the value's string form (so `null` is tested as
 /// `"null"`). Swift `Regex` with Unicode-scalar semantics and ASCII `\d`/`\w` is the closest match to a
-/// non-Unicode JavaScript regex. Encoded as its pattern and recompiled when decoded.
+/// non-Unicode JavaScript regex; `$regexi` (GrowthBook's `new RegExp(pattern, "i")`) adds `ignoresCase()`.
+/// Encoded as its pattern (`$regex`) or `{"pattern", "ignoresCase"}` (`$regexi`) and recompiled when decoded.
 struct CompiledRegex: Sendable, Codable {
     let pattern: String
+    /// `$regexi`.
+    let ignoresCase: Bool
     private let regex: SendableRegex
 
     /// `Regex` holds its program in a class that is never mutated after compilation; sharing it across
@@ -14,13 +17,15 @@ struct CompiledRegex: Sendable, Codable {
     }
 
     /// Compiles `pattern`, or throws the parser's description of what is wrong.
-    init(pattern: String) throws(RegexSyntaxError) {
+    init(pattern: String, ignoresCase: Bool = false) throws(RegexSyntaxError) {
         self.pattern = pattern
+        self.ignoresCase = ignoresCase
         do {
             let regex = try Regex(pattern)
                 .matchingSemantics(.unicodeScalar)
                 .asciiOnlyDigits()
                 .asciiOnlyWordCharacters()
+                .ignoresCase(ignoresCase)
             self.regex = SendableRegex(value: regex)
         } catch {
             throw RegexSyntaxError(description: String(describing: error))
@@ -38,20 +43,39 @@ struct CompiledRegex: Sendable, Codable {
         return (try? regex.value.firstMatch(in: text)) != nil
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case pattern, ignoresCase
+    }
+
     init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let pattern = try container.decode(String.self)
+        let pattern: String
+        let ignoresCase: Bool
+        if let single = try? decoder.singleValueContainer(), let text = try? single.decode(String.self) {
+            (pattern, ignoresCase) = (text, false)
+        } else {
+            let keyed = try decoder.container(keyedBy: CodingKeys.self)
+            pattern = try keyed.decode(String.self, forKey: .pattern)
+            ignoresCase = try keyed.decode(Bool.self, forKey: .ignoresCase)
+        }
         do {
-            try self.init(pattern: pattern)
+            try self.init(pattern: pattern, ignoresCase: ignoresCase)
         } catch {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "invalid regex '\(pattern)': \(error.description)")
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(
+                    codingPath: decoder.codingPath, debugDescription: "invalid regex '\(pattern)': \(error.description)"
+                ))
         }
     }
 
     func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(pattern)
+        if ignoresCase {
+            var keyed = encoder.container(keyedBy: CodingKeys.self)
+            try keyed.encode(pattern, forKey: .pattern)
+            try keyed.encode(true, forKey: .ignoresCase)
+        } else {
+            var container = encoder.singleValueContainer()
+            try container.encode(pattern)
+        }
     }
 }
 

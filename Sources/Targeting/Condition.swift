@@ -22,6 +22,13 @@ public struct Condition: Sendable, Codable {
         root.matches(ScopeResolver(scope: scope, bindings: bindings, paths: referencedPaths, now: scope.now))
     }
 
+    /// The names of the saved groups (list segments) the condition tests, in order of first appearance.
+    public var savedGroupNames: [String] {
+        var names: [String] = []
+        root.collectSavedGroups(into: &names)
+        return names
+    }
+
     /// The same condition with its paths bound anew (e.g. after reloading, when path numbering changed).
     public func rebinding(_ bind: (FieldPath) -> Int) -> Condition {
         Condition(root: root, referencedPaths: referencedPaths, bindings: referencedPaths.map(bind))

@@ -4,12 +4,13 @@ extension ConditionCompiler {
     /// One `$operator` and its operand.
     ///
     /// Operands GrowthBook would accept but that can never do anything useful are compile errors:
-    /// `$in`/`$nin`/`$all` need arrays (`$in`/`$nin` members must be primitives), `$eq`/`$ne` and the
-    /// relational operators need primitives, `$size` a number or operator object, `$elemMatch` an object,
-    /// `$regex` a valid pattern, `$type` a known type name, `$exists` a boolean, version operators a string
-    /// or number.
+    /// `$in`/`$nin`/`$all` and their case-insensitive forms need arrays (`$in`/`$nin` members must be
+    /// primitives), `$eq`/`$ne` and the relational operators need primitives, `$size` a number or operator
+    /// object, `$elemMatch` an object, `$regex`/`$regexi` a valid pattern, `$type` a known type name,
+    /// `$exists` a boolean, version operators a string or number, `$inGroup`/`$notInGroup` the name of a
+    /// saved group in `groups`.
     static func compileOperator(
-        _ name: String, _ operand: JSONValue, at location: [PathElement]
+        _ name: String, _ operand: JSONValue, groups: [String: Int], at location: [PathElement]
     ) throws(ConditionError) -> Operator {
         func fail(_ message: String) -> ConditionError { ConditionError(message: message, location: location) }
 
@@ -43,7 +44,7 @@ extension ConditionCompiler {
             guard case .bool(let wanted) = operand else { throw fail("'$exists' needs true or false") }
             return .exists(wanted)
 
-        case "$in", "$nin":
+        case "$in", "$nin", "$ini", "$nini":
             guard case .array(let elements) = operand else { throw fail("'\(name)' needs an array") }
             var strings: [String] = []
             var numbers: [Double] = []
@@ -61,18 +62,19 @@ extension ConditionCompiler {
                         location: location + [.index(index)])
                 }
             }
-            let set = ValueSet(strings: strings, numbers: numbers, bools: bools, hasNull: hasNull)
-            return name == "$in" ? .in(set) : .nin(set)
+            let folds = name.hasSuffix("i")
+            let set = ValueSet(strings: strings, numbers: numbers, bools: bools, hasNull: hasNull, foldsCase: folds)
+            return name == "$in" || name == "$ini" ? .in(set) : .nin(set)
 
         case "$not":
-            return .not(try compileTest(operand, at: location))
+            return .not(try compileTest(operand, groups: groups, at: location))
 
         case "$size":
             switch operand {
             case .number(let n):
                 return .size(.number(n))
             case .object(let members) where try isOperatorObject(members, at: location):
-                return .size(try compileTest(operand, at: location))
+                return .size(try compileTest(operand, groups: groups, at: location))
             default:
                 throw fail("'$size' needs a number or an operator object such as {\"$gt\": 2}")
             }
@@ -82,27 +84,42 @@ extension ConditionCompiler {
                 throw fail("'$elemMatch' needs an operator object or a condition")
             }
             if try isOperatorObject(members, at: location) {
-                return .elemMatchValue(try compileTest(operand, at: location))
+                return .elemMatchValue(try compileTest(operand, groups: groups, at: location))
             }
             var table = PathTable()
-            let node = try compileNode(operand, table: &table, at: location)
+            let node = try compileNode(operand, table: &table, groups: groups, at: location)
             return .elemMatchCondition(node, paths: table.paths)
 
-        case "$all":
-            guard case .array(let elements) = operand else { throw fail("'$all' needs an array") }
+        case "$all", "$alli":
+            guard case .array(let elements) = operand else { throw fail("'\(name)' needs an array") }
             var tests: [ValueTest] = []
             for (index, element) in elements.enumerated() {
-                tests.append(try compileTest(element, at: location + [.index(index)]))
+                // GrowthBook's `isInAll(..., insensitive)` folds case only where a member is a string.
+                if name == "$alli", case .string(let s) = element {
+                    tests.append(.foldedString(JSCaseFolding.lowercased(s)))
+                } else {
+                    tests.append(try compileTest(element, groups: groups, at: location + [.index(index)]))
+                }
             }
             return .all(tests)
 
-        case "$regex":
-            guard case .string(let pattern) = operand else { throw fail("'$regex' needs a string pattern") }
+        case "$regex", "$regexi":
+            guard case .string(let pattern) = operand else { throw fail("'\(name)' needs a string pattern") }
             do {
-                return .regex(try CompiledRegex(pattern: pattern))
+                return .regex(try CompiledRegex(pattern: pattern, ignoresCase: name == "$regexi"))
             } catch {
                 throw fail("invalid regex '\(pattern)': \(error.description)")
             }
+
+        case "$inGroup", "$notInGroup":
+            guard case .string(let group) = operand else {
+                throw fail("'\(name)' needs the name of a saved group (list segment)")
+            }
+            guard let number = groups[group] else {
+                throw fail("no saved group (list segment) named '\(group)': import it first (`tessera lists import`)")
+            }
+            let reference = SavedGroupReference(name: group, number: number)
+            return name == "$inGroup" ? .inGroup(reference) : .notInGroup(reference)
 
         case "$type":
             guard case .string(let typeName) = operand, let type = TypeName(rawValue: typeName) else {

@@ -9,17 +9,23 @@ public enum ConditionCompiler {
     /// Compiles `source`, a condition object.
     ///
     /// `bind` is called once per distinct top-level path (e.g. `["attributes", "ltv"]`) and returns a number
-    /// the scope gets back at run time.
-    public static func compile(_ source: JSONValue, bind: (FieldPath) -> Int) throws(ConditionError) -> Condition {
+    /// the scope gets back at run time. `savedGroups` are the saved groups (list segments) that exist, by
+    /// name, with the number the scope knows each by (``ConditionScope/savedGroup(_:contains:)``):
+    /// `$inGroup`/`$notInGroup` naming any other group are compile errors.
+    public static func compile(
+        _ source: JSONValue, savedGroups: [String: Int] = [:], bind: (FieldPath) -> Int
+    ) throws(ConditionError) -> Condition {
         var table = PathTable()
-        let root = try compileNode(source, table: &table, at: [])
+        let root = try compileNode(source, table: &table, groups: savedGroups, at: [])
         return Condition(root: root, referencedPaths: table.paths, bindings: table.paths.map(bind))
     }
 
     /// Compiles `source`, numbering paths 0, 1, 2... in order of first appearance.
-    public static func compile(_ source: JSONValue) throws(ConditionError) -> Condition {
+    public static func compile(_ source: JSONValue, savedGroups: [String: Int] = [:]) throws(ConditionError)
+        -> Condition
+    {
         var next = 0
-        return try compile(source) { _ in
+        return try compile(source, savedGroups: savedGroups) { _ in
             defer { next += 1 }
             return next
         }
@@ -40,7 +46,7 @@ public enum ConditionCompiler {
 
     /// A condition object: `$and`/`$or`/`$nor`/`$not` or paths (any other key, `$groups` included).
     static func compileNode(
-        _ source: JSONValue, table: inout PathTable, at location: [PathElement]
+        _ source: JSONValue, table: inout PathTable, groups: [String: Int], at location: [PathElement]
     ) throws(ConditionError) -> ConditionNode {
         guard case .object(let members) = source else {
             throw ConditionError(message: "a condition must be an object", location: location)
@@ -56,21 +62,23 @@ public enum ConditionCompiler {
                 }
                 var nodes: [ConditionNode] = []
                 for (index, item) in items.enumerated() {
-                    nodes.append(try compileNode(item, table: &table, at: here + [.index(index)]))
+                    nodes.append(try compileNode(item, table: &table, groups: groups, at: here + [.index(index)]))
                 }
                 clauses.append(key == "$and" ? .and(nodes) : key == "$or" ? .or(nodes) : .nor(nodes))
             case "$not":
-                clauses.append(.not(try compileNode(value, table: &table, at: here)))
+                clauses.append(.not(try compileNode(value, table: &table, groups: groups, at: here)))
             default:
                 let slot = table.slot(for: FieldPath(dotted: key))
-                clauses.append(.field(slot: slot, test: try compileTest(value, at: here)))
+                clauses.append(.field(slot: slot, test: try compileTest(value, groups: groups, at: here)))
             }
         }
         return ConditionNode(clauses: clauses)
     }
 
     /// A condition on one value: a literal, or an operator object.
-    static func compileTest(_ source: JSONValue, at location: [PathElement]) throws(ConditionError) -> ValueTest {
+    static func compileTest(
+        _ source: JSONValue, groups: [String: Int], at location: [PathElement]
+    ) throws(ConditionError) -> ValueTest {
         switch source {
         case .string(let string): return .string(StringLiteral(string))
         case .number(let number): return .number(number)
@@ -82,7 +90,7 @@ public enum ConditionCompiler {
             var operators: [Operator] = []
             operators.reserveCapacity(members.count)
             for (key, value) in members {
-                operators.append(try compileOperator(key, value, at: location + [.key(key)]))
+                operators.append(try compileOperator(key, value, groups: groups, at: location + [.key(key)]))
             }
             return .operators(operators)
         }

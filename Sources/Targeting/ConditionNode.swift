@@ -21,12 +21,24 @@ struct ConditionNode: Sendable, Codable {
     }
 }
 
-/// Reads the value of a path slot while a `ConditionNode` is evaluated.
-protocol SlotResolver {
-    associatedtype Value: ConditionValue
-    func value(slot: Int) -> Value
+/// What testing a value needs besides the value: the clock and the saved groups.
+protocol Evaluation {
     /// The evaluation's current time (seconds since the epoch; NaN: none).
     var now: Double { get }
+    /// See ``ConditionScope/savedGroup(_:contains:)``.
+    func savedGroup(_ group: Int, contains member: SavedGroupMember?) -> Bool?
+}
+
+/// No clock and no saved groups.
+struct NoEvaluation: Evaluation {
+    var now: Double { .nan }
+    func savedGroup(_ group: Int, contains member: SavedGroupMember?) -> Bool? { nil }
+}
+
+/// Reads the value of a path slot while a `ConditionNode` is evaluated.
+protocol SlotResolver: Evaluation {
+    associatedtype Value: ConditionValue
+    func value(slot: Int) -> Value
 }
 
 /// Top-level slots: through the scope, with the binder's numbers.
@@ -39,16 +51,28 @@ struct ScopeResolver<Scope: ConditionScope>: SlotResolver {
     func value(slot: Int) -> Scope.Value {
         scope.value(binding: bindings[slot], path: paths[slot])
     }
+
+    @inline(__always)
+    func savedGroup(_ group: Int, contains member: SavedGroupMember?) -> Bool? {
+        scope.savedGroup(group, contains: member)
+    }
 }
 
-/// `$elemMatch` slots: paths below one array element.
-struct ElementResolver<Element: ConditionValue>: SlotResolver {
+/// `$elemMatch` slots: paths below one array element; clock and saved groups from the enclosing evaluation.
+struct ElementResolver<Element: ConditionValue, Outer: Evaluation>: SlotResolver {
     let element: Element
     let paths: [FieldPath]
-    let now: Double
+    let outer: Outer
+
+    var now: Double { outer.now }
 
     func value(slot: Int) -> Element {
         paths[slot].resolve(in: element)
+    }
+
+    @inline(__always)
+    func savedGroup(_ group: Int, contains member: SavedGroupMember?) -> Bool? {
+        outer.savedGroup(group, contains: member)
     }
 }
 
@@ -66,7 +90,7 @@ extension ConditionNode {
             case .not(let node):
                 if node.matches(resolver) { return false }
             case .field(let slot, let test):
-                if !test.matches(resolver.value(slot: slot), now: resolver.now) { return false }
+                if !test.matches(resolver.value(slot: slot), in: resolver) { return false }
             }
         }
         return true
@@ -76,5 +100,42 @@ extension ConditionNode {
         if nodes.isEmpty { return true }
         for node in nodes where node.matches(resolver) { return true }
         return false
+    }
+}
+
+extension ConditionNode {
+    /// Appends the names of the saved groups tested anywhere below this node (each once).
+    func collectSavedGroups(into names: inout [String]) {
+        for clause in clauses {
+            switch clause {
+            case .and(let nodes), .or(let nodes), .nor(let nodes):
+                for node in nodes { node.collectSavedGroups(into: &names) }
+            case .not(let node):
+                node.collectSavedGroups(into: &names)
+            case .field(_, let test):
+                test.collectSavedGroups(into: &names)
+            }
+        }
+    }
+}
+
+extension ValueTest {
+    /// Appends the names of the saved groups this test (or one nested in it) reads.
+    func collectSavedGroups(into names: inout [String]) {
+        guard case .operators(let operators) = self else { return }
+        for op in operators {
+            switch op {
+            case .inGroup(let group), .notInGroup(let group):
+                if !names.contains(group.name) { names.append(group.name) }
+            case .not(let test), .size(let test), .elemMatchValue(let test):
+                test.collectSavedGroups(into: &names)
+            case .elemMatchCondition(let node, _):
+                node.collectSavedGroups(into: &names)
+            case .all(let tests):
+                for test in tests { test.collectSavedGroups(into: &names) }
+            default:
+                break
+            }
+        }
     }
 }

@@ -12,9 +12,19 @@ public protocol ConditionScope {
     /// The evaluation's current time in seconds since the Unix epoch, for relative-time operators
     /// (`$olderThan`, `$within`). NaN (the default) means no clock: every relative-time test is false.
     var now: Double { get }
+
+    /// Whether saved group `group` (the number the compiler's saved-group catalog gave it) holds `member`;
+    /// `nil` when the group no longer exists (every test on it is then false). With `member == nil`, only
+    /// whether the group exists: `false` if it does.
+    ///
+    /// Called on the hot path, once per tested value: one keyed lookup, nothing allocated.
+    func savedGroup(_ group: Int, contains member: SavedGroupMember?) -> Bool?
 }
 
 extension ConditionScope {
     /// No clock: relative-time tests are false.
     public var now: Double { .nan }
+
+    /// No saved groups: every group test is false.
+    public func savedGroup(_ group: Int, contains member: SavedGroupMember?) -> Bool? { nil }
 }

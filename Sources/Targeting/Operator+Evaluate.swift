@@ -1,6 +1,6 @@
 extension Operator {
-    /// Whether `value` passes this operator.
-    func matches<V: ConditionValue>(_ value: V, now: Double = .nan) -> Bool {
+    /// Whether `value` passes this operator in `evaluation` (its clock and saved groups).
+    func matches<V: ConditionValue, E: Evaluation>(_ value: V, in evaluation: E) -> Bool {
         switch self {
         case .eq(let scalar):
             return Operator.strictlyEquals(value, scalar)
@@ -15,22 +15,23 @@ extension Operator {
         case .nin(let set):
             return !set.intersects(value)
         case .not(let test):
-            return !test.matches(value, now: now)
+            return !test.matches(value, in: evaluation)
         case .size(let test):
             guard value.kind == .array else { return false }
-            return test.matches(CountValue(value.count), now: now)
+            return test.matches(CountValue(value.count), in: evaluation)
         case .elemMatchValue(let test):
             guard value.kind == .array else { return false }
             for i in 0..<value.count {
                 let element = value.element(at: i)
-                if JSCoercion.isTruthy(element), test.matches(element, now: now) { return true }
+                if JSCoercion.isTruthy(element), test.matches(element, in: evaluation) { return true }
             }
             return false
         case .elemMatchCondition(let node, let paths):
             guard value.kind == .array else { return false }
             for i in 0..<value.count {
                 let element = value.element(at: i)
-                if JSCoercion.isTruthy(element), node.matches(ElementResolver(element: element, paths: paths, now: now))
+                if JSCoercion.isTruthy(element),
+                    node.matches(ElementResolver(element: element, paths: paths, outer: evaluation))
                 {
                     return true
                 }
@@ -40,7 +41,7 @@ extension Operator {
             guard value.kind == .array else { return false }
             let count = value.count
             outer: for test in tests {
-                for i in 0..<count where test.matches(value.element(at: i), now: now) { continue outer }
+                for i in 0..<count where test.matches(value.element(at: i), in: evaluation) { continue outer }
                 return false
             }
             return true
@@ -51,12 +52,38 @@ extension Operator {
         case .version(let relation, let expected):
             return relation.holds(order: PaddedVersion.compare(value, to: expected))
         case .olderThan(let seconds):
+            let now = evaluation.now
             guard let t = Operator.instant(value), now.isFinite else { return false }
             return t <= now - seconds
         case .within(let seconds):
+            let now = evaluation.now
             guard let t = Operator.instant(value), now.isFinite else { return false }
             return t >= now - seconds
+        case .inGroup(let group):
+            return Operator.savedGroup(group.number, holds: value, evaluation) == true
+        case .notInGroup(let group):
+            // A group that no longer exists makes both tests false (fail closed), not "nobody is in it".
+            guard let found = Operator.savedGroup(group.number, holds: value, evaluation) else { return false }
+            return !found
         }
+    }
+
+    /// GrowthBook's `isIn(value, savedGroups[id])`: the value, or for an array value any element, is in the
+    /// group; `nil` when the group no longer exists.
+    static func savedGroup<V: ConditionValue, E: Evaluation>(_ group: Int, holds value: V, _ evaluation: E) -> Bool? {
+        guard value.kind == .array else {
+            return SavedGroupMember.with(value) { evaluation.savedGroup(group, contains: $0) }
+        }
+        let count = value.count
+        if count == 0 { return evaluation.savedGroup(group, contains: nil) }
+        for i in 0..<count {
+            let element = value.element(at: i)
+            guard let found = SavedGroupMember.with(element, { evaluation.savedGroup(group, contains: $0) }) else {
+                return nil
+            }
+            if found { return true }
+        }
+        return false
     }
 
     /// A timestamp value as seconds since the epoch: a number is taken as such, a string is parsed as

@@ -8,7 +8,7 @@ indirect enum Operator: Sendable, Codable {
     case compare(Relation, Primitive)
     /// `$exists`: the value is (true) or is not (false) present and non-null.
     case exists(Bool)
-    /// `$in`: the value, or any element of an array value, is in the set.
+    /// `$in` (`$ini`: a case-folding set): the value, or any element of an array value, is in the set.
     case `in`(ValueSet)
     /// `$nin`: not `$in`.
     case nin(ValueSet)
@@ -20,9 +20,10 @@ indirect enum Operator: Sendable, Codable {
     case elemMatchValue(ValueTest)
     /// `$elemMatch` with a condition: some truthy element satisfies it; paths are relative to the element.
     case elemMatchCondition(ConditionNode, paths: [FieldPath])
-    /// `$all`: the value is an array, and every test is passed by some element.
+    /// `$all` (`$alli`: string members as ``ValueTest/foldedString(_:)``): the value is an array, and every
+    /// test is passed by some element.
     case all([ValueTest])
-    /// `$regex`: the value's string form contains a match.
+    /// `$regex` (`$regexi`: ignoring case): the value's string form contains a match.
     case regex(CompiledRegex)
     /// `$type`: the value's GrowthBook type name.
     case type(TypeName)
@@ -32,6 +33,10 @@ indirect enum Operator: Sendable, Codable {
     case olderThan(Double)
     /// `$within: "7d"`: the value is a timestamp no more than this many seconds before now (later ones count).
     case within(Double)
+    /// `$inGroup`: the value, or any element of an array value, is an id of the saved group (list segment).
+    case inGroup(SavedGroupReference)
+    /// `$notInGroup`: not `$inGroup`; false too when the group no longer exists.
+    case notInGroup(SavedGroupReference)
 }
 
 /// A comparison outcome test.

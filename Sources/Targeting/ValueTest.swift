@@ -2,6 +2,8 @@
 indirect enum ValueTest: Sendable, Codable {
     /// A string literal: `value + "" === literal` (so `8` matches `"8"`, and `null` matches `"null"`).
     case string(StringLiteral)
+    /// A string in `$alli`: `String(value).toLowerCase() === literal.toLowerCase()` (held lowercased).
+    case foldedString([UInt8])
     /// A number literal: `value * 1 === literal` (so `"8"` matches `8`, and a missing value matches `0`).
     case number(Double)
     /// A boolean literal: the value is not null and its truthiness is `literal`.
@@ -13,11 +15,19 @@ indirect enum ValueTest: Sendable, Codable {
     /// An operator object: every operator holds.
     case operators([Operator])
 
-    /// Whether `value` passes.
-    func matches<V: ConditionValue>(_ value: V, now: Double = .nan) -> Bool {
+    /// Whether `value` passes (no clock, no saved groups).
+    func matches<V: ConditionValue>(_ value: V) -> Bool {
+        matches(value, in: NoEvaluation())
+    }
+
+    /// Whether `value` passes in `evaluation`.
+    func matches<V: ConditionValue, E: Evaluation>(_ value: V, in evaluation: E) -> Bool {
         switch self {
         case .string(let literal):
             return JSCoercion.stringEquals(value, literal)
+        case .foldedString(let folded):
+            if value.kind == .string { return value.withUTF8 { JSCaseFolding.foldedEquals($0, folded) } }
+            return JSCoercion.stringBytes(value).withUnsafeBytes { JSCaseFolding.foldedEquals($0, folded) }
         case .number(let number):
             return JSCoercion.toNumber(value) == number
         case .bool(let bool):
@@ -27,7 +37,7 @@ indirect enum ValueTest: Sendable, Codable {
         case .literal(let literal):
             return literal.equals(value)
         case .operators(let operators):
-            for op in operators where !op.matches(value, now: now) { return false }
+            for op in operators where !op.matches(value, in: evaluation) { return false }
             return true
         }
     }

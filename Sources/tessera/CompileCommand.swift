@@ -1,6 +1,7 @@
 import ArgumentParser
 import BundleCompiler
 import Decision
+import Foundation
 import Publishing
 import Store
 
@@ -42,7 +43,14 @@ struct CompileCommand: ParsableCommand {
         }
         do {
             if check {
-                let bundle = try BundleCompiler.compile(sources)
+                // Lists named by conditions must exist in the data directory, if there is one.
+                var lists: [String: Int] = [:]
+                if FileManager.default.fileExists(atPath: storage.data + "/data.mdb") {
+                    var options = DataStore.Options()
+                    options.mapSize = storage.mapSize << 20
+                    lists = try DataStore(path: storage.data, options: options).liveListNumbers()
+                }
+                let bundle = try BundleCompiler.compile(sources, savedGroups: lists)
                 // Loading it as the server would catches anything the compiler let through.
                 _ = try DecisionEngine(bundle: bundle, revision: 0)
                 print("ok: \(summary(bundle)) (nothing written: --check)")

@@ -28,6 +28,16 @@ struct DecideCommand: ParsableCommand {
     @Flag(help: "Add, per slot, the rules tried and what decided each.")
     var explain = false
 
+    @Option(
+        help:
+            "Decide this many times more (each in a fresh read snapshot, as the server does) and report the mean time per decision on standard error."
+    )
+    var repeats: Int = 0
+
+    func validate() throws {
+        guard repeats >= 0 else { throw ValidationError("--repeats must be 0 or more") }
+    }
+
     func run() throws {
         var options = DataStore.Options()
         options.mapSize = storage.mapSize << 20
@@ -50,8 +60,24 @@ struct DecideCommand: ParsableCommand {
         let reader = try ProfileReader(store: store)
         try reader.withSnapshot { snapshot in
             engine.decide(
-                request, profile: try snapshot.profile(user), into: &out, scratch: &scratch, choices: &choices)
+                request, profile: try snapshot.profile(user), savedGroups: snapshot, into: &out, scratch: &scratch,
+                choices: &choices)
         }
         print(String(decoding: out, as: UTF8.self))
+        guard repeats > 0 else { return }
+        let started = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<repeats {
+            out.removeAll(keepingCapacity: true)
+            choices.removeAll(keepingCapacity: true)
+            try reader.withSnapshot { snapshot in
+                engine.decide(
+                    request, profile: try snapshot.profile(user), savedGroups: snapshot, into: &out,
+                    scratch: &scratch, choices: &choices)
+            }
+        }
+        let nanoseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / Double(repeats)
+        printError(
+            "decide: \(repeats) repeats, \(String(format: "%.0f", nanoseconds)) ns per decision (snapshot, profile read, decide)"
+        )
     }
 }

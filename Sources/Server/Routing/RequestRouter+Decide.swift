@@ -32,10 +32,12 @@ extension RequestRouter {
                 let profile = try snapshot.profile(decision.user)
                 use = tag.combine(profile: profile)
                 engine.decide(
-                    decision, profile: profile, into: &out, scratch: &scratch, choices: &choices, cache: renderCache)
+                    decision, profile: profile, savedGroups: snapshot, into: &out, scratch: &scratch,
+                    choices: &choices, cache: renderCache)
             }
         } catch {
-            throw APIError.internalError("storage_error", "reading the profile failed", error: error, logger: state.logger)
+            throw APIError.internalError(
+                "storage_error", "reading the profile failed", error: error, logger: state.logger)
         }
         for c in choices { metrics.record(c) }
         out.append(0x0A)
@@ -74,11 +76,12 @@ extension RequestRouter {
                 let profile = try snapshot.profile(user)
                 use = tag.combine(profile: profile)
                 return engine.renderSlot(
-                    slotID, user: user, context: context, profile: profile, now: state.clock(), into: &out,
-                    cache: renderCache)
+                    slotID, user: user, context: context, profile: profile, now: state.clock(),
+                    savedGroups: snapshot, into: &out, cache: renderCache)
             }
         } catch {
-            throw APIError.internalError("storage_error", "reading the profile failed", error: error, logger: state.logger)
+            throw APIError.internalError(
+                "storage_error", "reading the profile failed", error: error, logger: state.logger)
         }
         guard let choice else {
             var e = APIError(

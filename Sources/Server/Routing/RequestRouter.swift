@@ -88,6 +88,9 @@ final class RequestRouter: HTTPRequestHandler {
             if request.path.hasPrefix("/v1/profiles/") {
                 route = .profile
                 result = deferrable { () throws(APIError) in try profile(request) }
+            } else if request.path.hasPrefix(Self.listsPrefix) {
+                route = .admin
+                result = list(request)
             } else if request.path.hasPrefix("/v1/slots/") {
                 route = .slot
                 result = .immediate(answer { () throws(APIError) in try slot(request) })

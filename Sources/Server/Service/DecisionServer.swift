@@ -72,6 +72,7 @@ public final class DecisionServer: Service, Sendable {
         if let (revision, bundle) = try state.store.currentBundle() {
             engine = try DecisionEngine(bundle: bundle, revision: revision)
             state.noteInstalled(revision)
+            if let engine { state.noteLists(of: engine) }
         } else {
             logger.warning("no compiled bundle yet; /readyz answers 503 until `tessera compile` publishes one")
         }

@@ -31,6 +31,10 @@ final class ServerState: Sendable {
     private let installed = NIOLockedValueBox<UInt64>(0)
     /// `tessera_bundle_revision`.
     private let revisionGauge: Gauge
+    /// `tessera_lists_missing`: list segments the served bundle tests that do not exist (their tests are false).
+    private let missingListsGauge: Gauge
+    /// The list segments the newest installed bundle tests.
+    private let testedLists = NIOLockedValueBox<[String]>([])
 
     init(
         store: DataStore, registry: PrometheusCollectorRegistry, logger: Logger,
@@ -44,6 +48,44 @@ final class ServerState: Sendable {
         self.webhookSignature = webhookSecrets.isEmpty ? nil : WebhookSignature(secrets: webhookSecrets)
         self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
         self.revisionGauge = registry.makeGauge(name: "tessera_bundle_revision", help: "Bundle revision being served.")
+        self.missingListsGauge = registry.makeGauge(
+            name: "tessera_lists_missing",
+            help: "List segments the served bundle tests that do not exist; their tests are false.")
+    }
+
+    /// Records which list segments `engine` tests, and checks that they exist.
+    func noteLists(of engine: DecisionEngine) {
+        testedLists.withLockedValue { $0 = engine.savedGroupNames }
+        do {
+            // Lists another process created since this one started get their handles before the bundle serves.
+            try store.openListTables()
+        } catch {
+            logger.error("opening list segment tables failed", metadata: ["error": "\(error)"])
+        }
+        checkLists()
+    }
+
+    /// Sets `tessera_lists_missing` and logs a warning for each list the served bundle tests that does not
+    /// exist (deleted after the bundle was compiled): its tests are false until it is imported again.
+    /// Returns the missing names.
+    @discardableResult
+    func checkLists() -> [String] {
+        let tested = testedLists.withLockedValue { $0 }
+        let live: [String: Int]
+        do {
+            live = try store.liveListNumbers()
+        } catch {
+            logger.error("reading the list catalog failed", metadata: ["error": "\(error)"])
+            return []
+        }
+        let missing = tested.filter { live[$0] == nil }
+        missingListsGauge.set(Double(missing.count))
+        for name in missing {
+            logger.warning(
+                "the served bundle tests a list segment that does not exist: its tests are false",
+                metadata: ["list.name": "\(name)", "bundle.revision": "\(installedRevision)"])
+        }
+        return missing
     }
 
     /// The newest revision handed to the loops (0 before any).
@@ -61,6 +103,7 @@ final class ServerState: Sendable {
     /// Installs `engine` on every loop; succeeds once each loop has it (so the next request anywhere sees it).
     func installEverywhere(_ engine: DecisionEngine, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
         noteInstalled(engine.revision)
+        noteLists(of: engine)
         let installs = routers.map { entry in entry.loop.submit { entry.router.value.install(engine) } }
         return EventLoopFuture.andAllSucceed(installs, on: eventLoop)
     }

@@ -1,0 +1,99 @@
+import Foundation
+import JSON
+import Server
+import Testing
+
+/// List segments end to end through the real server: upload, condition and segment, decide, delete.
+@Suite("List segments through the real server", .serialized)
+struct ListSegmentServerTests {
+    let vipSegment = upsert("segment", "vip", "description: VIPs from the CRM\nlist: vip_list\n")
+    let outsiders = upsert(
+        "segment", "not_vip", "description: everyone else\nwhen: { user: { $notInGroup: vip_list } }\n")
+
+    func upload(_ server: RunningServer, _ method: String, _ body: String, query: String = "") async throws -> Answer {
+        try await server.call(
+            method, "/v1/admin/lists/vip_list\(query)", body: body, contentType: "text/plain",
+            authorization: "Bearer \(adminToken)")
+    }
+
+    /// The value of `tessera_lists_missing` in `/metrics` (`nil`: not there).
+    func missingListsGauge(_ server: RunningServer) async throws -> Double? {
+        let metrics = try await server.call("GET", "/metrics", authorization: nil)
+        #expect(metrics.status == 200)
+        let line = metrics.body.split(separator: "\n").first { $0.hasPrefix("tessera_lists_missing ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+
+    @Test func importConditionSegmentDecideDelete() async throws {
+        try await withCMSServer { server in
+            // A segment naming a list that does not exist is a compile error.
+            let (refused, problems) = try await server.publish("d-no-list", [vipSegment])
+            #expect(refused == 422, "\(problems)")
+            #expect(problems.jsonText.contains("no list segment named 'vip_list'"), "\(problems)")
+
+            // Upload (admin token required), answered after commit.
+            let anonymous = try await server.call(
+                "PUT", "/v1/admin/lists/vip_list", body: "u1\n", contentType: "text/plain", authorization: nil)
+            #expect(anonymous.status == 401)
+            let created = try await upload(server, "PUT", "u1\nu3\n\nu3\n")
+            #expect(created.status == 201, "\(created.body)")
+            #expect(created.json["count"] == .number(2))
+
+            let (published, answer) = try await server.publish("d-lists", [vipSegment, outsiders])
+            #expect(published == 200, "\(answer)")
+            #expect(try await server.segments("u1").contains("vip"))
+            #expect(try await server.segments("u3").contains("vip"))
+            #expect(!(try await server.segments("u2").contains("vip")))
+            #expect(try await server.segments("u2").contains("not_vip"))
+            #expect(!(try await server.segments("u1").contains("not_vip")))
+
+            // A bad line is a 400 naming line:column, and nothing changes.
+            let bad = try await upload(server, "PUT", "\"u2\"\n\"u4\n", query: "?format=ndjson")
+            #expect(bad.status == 400, "\(bad.body)")
+            #expect(bad.body.contains("line 2:4"), "\(bad.body)")
+            #expect(!(try await server.segments("u2").contains("vip")))
+
+            // PATCH merges; the same PATCH again changes nothing.
+            let merged = try await upload(server, "PATCH", "u2\n")
+            #expect(merged.status == 200, "\(merged.body)")
+            #expect(merged.json["count"] == .number(3))
+            #expect(merged.json["added"] == .number(1))
+            #expect(try await upload(server, "PATCH", "u2\n").json["added"] == .number(0))
+            #expect(try await server.segments("u2").contains("vip"))
+            #expect(try await missingListsGauge(server) == 0)
+
+            // Delete: both tests turn false (never a crash), with a warning in the answer and /metrics.
+            let deleted = try await server.call(
+                "DELETE", "/v1/admin/lists/vip_list", authorization: "Bearer \(adminToken)")
+            #expect(deleted.status == 200, "\(deleted.body)")
+            #expect(deleted.body.contains("warning"), "\(deleted.body)")
+            let afterDelete = try await server.segments("u1")
+            #expect(!afterDelete.contains("vip"))
+            #expect(!afterDelete.contains("not_vip"), "a deleted list makes $notInGroup false too")
+            #expect(try await missingListsGauge(server) == 1)
+            let gone = try await server.call("GET", "/v1/admin/lists/vip_list", authorization: "Bearer \(adminToken)")
+            #expect(gone.status == 404)
+
+            // Imported again under the same name, the compiled segment finds it.
+            #expect(try await upload(server, "PUT", "u2\n").status == 201)
+            #expect(try await server.segments("u2").contains("vip"))
+            #expect(!(try await server.segments("u1").contains("vip")))
+            #expect(try await missingListsGauge(server) == 0)
+        }
+    }
+
+    @Test func badNamesAndMethodsAreRefused() async throws {
+        try await withCMSServer { server in
+            let auth = "Bearer \(adminToken)"
+            let badName = try await server.call(
+                "PUT", "/v1/admin/lists/no%20spaces", body: "u1\n", contentType: "text/plain", authorization: auth)
+            #expect(badName.status == 400, "\(badName.body)")
+            #expect(badName.json["field"] == .string("name"))
+            let post = try await server.call(
+                "POST", "/v1/admin/lists/ok", body: "u1\n", contentType: "text/plain", authorization: auth)
+            #expect(post.status == 405)
+            let unknown = try await server.call("DELETE", "/v1/admin/lists/never", authorization: auth)
+            #expect(unknown.status == 404)
+        }
+    }
+}
