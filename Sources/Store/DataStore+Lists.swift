@@ -98,6 +98,7 @@ extension DataStore {
             number = previous.number
         } else {
             number = (try allLists().map(\.number).max() ?? 0) + 1
+            guard number <= Self.maxLists else { throw ListLimitReached(limit: Self.maxLists) }
         }
         let table = try listTables.create(number, environment: environment)
         let txn = try WriteTransaction(environment)
@@ -174,5 +175,15 @@ extension DataStore {
     /// The table of list `number` for readers (`nil`: no such table in this environment).
     func listTable(_ number: Int) throws(LMDBError) -> Database? {
         try listTables.handle(number, environment: environment)
+    }
+}
+
+/// A new list would pass ``DataStore/maxLists`` (LMDB's table count is fixed when the environment opens).
+public struct ListLimitReached: Error, Sendable, CustomStringConvertible {
+    /// The most list names a data directory holds.
+    public var limit: Int
+
+    public var description: String {
+        "a data directory holds at most \(limit) list names, deleted ones included (a deleted list keeps its number for its name): import under an existing name"
     }
 }

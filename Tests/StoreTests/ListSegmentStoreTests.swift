@@ -124,4 +124,22 @@ struct ListSegmentStoreTests {
         }
         #expect(error == ListMembers.ParseError(line: 2, column: 2, message: "id is not valid UTF-8"))
     }
+
+    /// LMDB's table count is fixed when the environment opens: the list past the limit is a typed refusal
+    /// (409 over HTTP), not a storage error, and every earlier list still works.
+    @Test func aListPastTheLimitIsRefusedAndTheOthersKeepWorking() throws {
+        try withTemporaryStore { store in
+            let one = try members("x\n")
+            for i in 1...DataStore.maxLists {
+                _ = try store.writeList("l\(i)", members: one, mode: .replace, now: 1)
+            }
+            #expect(throws: ListLimitReached.self) {
+                try store.writeList("one-too-many", members: one, mode: .replace, now: 1)
+            }
+            #expect(try store.listInfo("one-too-many") == nil)
+            let last = try #require(try store.listInfo("l\(DataStore.maxLists)"))
+            #expect(try lookup(store, last.number, "x") == true)
+            _ = try store.writeList("l1", members: try members("y\n"), mode: .merge, now: 2)
+        }
+    }
 }

@@ -60,7 +60,15 @@ extension RequestRouter {
                         message: "line \(error.line):\(error.column): \(error.message)",
                         field: "body")
                 }
-                let summary = try state.store.writeList(name, members: members, mode: mode, now: clock())
+                let summary: DataStore.ListWriteSummary
+                do {
+                    summary = try state.store.writeList(name, members: members, mode: mode, now: clock())
+                } catch let error as ListLimitReached {
+                    throw APIError(
+                        status: 409, code: "too_many_lists",
+                        message: "\(error)",
+                        field: "name")
+                }
                 state.logger.info(
                     "list segment written",
                     metadata: [
