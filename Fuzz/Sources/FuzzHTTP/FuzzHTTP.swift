@@ -2,6 +2,7 @@ import FuzzSupport
 import Logging
 import NIOCore
 import NIOEmbedded
+import Prometheus
 @testable import Server
 
 /// HTTP/1.1 and HTTP/2 server input: bytes into the connection pipeline the server builds
@@ -27,7 +28,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let configuration = HTTPTarget.configuration
     let loop = LoopContext(
         handler: EchoHandler(eventLoop: channel.embeddedEventLoop, deferred: control & 0x10 != 0),
-        configuration: configuration, logger: HTTPTarget.logger, eventLoop: channel.embeddedEventLoop)
+        configuration: configuration, logger: HTTPTarget.logger, eventLoop: channel.embeddedEventLoop,
+        metrics: HTTPTarget.metrics)
     do {
         try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: configuration.idleTimeout))
         try channel.pipeline.syncOperations.addHandler(ProtocolDetector(loop: loop))
@@ -72,6 +74,8 @@ func drain(_ channel: EmbeddedChannel) {
 
 /// Settings shared by every input.
 enum HTTPTarget {
+    /// Connection counters, into a registry nobody reads.
+    static let metrics = ConnectionMetrics(registry: PrometheusCollectorRegistry())
     /// Small limits, so inputs reach them.
     static let configuration: HTTPServerConfiguration = {
         var c = HTTPServerConfiguration()
