@@ -1,3 +1,4 @@
+import Targeting
 /// The behaviour section of a format-2 ``ProfileRecord`` (offsets relative to the section's start unless
 /// said otherwise; little-endian, unaligned):
 ///
@@ -24,9 +25,11 @@ public enum BehaviourRecord {
     /// Appends `state`'s section to `out` (a record being built) and returns its offset.
     static func append(_ state: BehaviourState, to out: inout [UInt8]) -> Int {
         let start = out.count
+        // Times are stored inside the valid range whatever reached the state (``Timestamp/clamped(_:)``).
+        let t = Timestamp.clamped
         for v in [
-            state.firstSeen, state.lastSeen, state.cart.updatedAt, state.cart.items, state.cart.value,
-            state.orderCount, state.orderValue, state.lastOrderAt,
+            t(state.firstSeen), t(state.lastSeen), t(state.cart.updatedAt), state.cart.items, state.cart.value,
+            state.orderCount, state.orderValue, t(state.lastOrderAt),
         ] {
             out.appendLE(v.bitPattern)
         }
@@ -55,8 +58,8 @@ public enum BehaviourRecord {
         for (i, e) in state.events.enumerated() {
             patch(table + 4 * i, out.count)
             out.appendLE(e.count.bitPattern)
-            out.appendLE(e.firstAt.bitPattern)
-            out.appendLE(e.lastAt.bitPattern)
+            out.appendLE(Timestamp.clamped(e.firstAt).bitPattern)
+            out.appendLE(Timestamp.clamped(e.lastAt).bitPattern)
             out.appendLE(e.newestDay)
             out.appendLE(UInt16(e.buckets.count))
             out.appendLE(UInt16(e.type.utf8.count))

@@ -1,3 +1,4 @@
+import Targeting
 /// One attribute value ready to be encoded, already checked against the schema.
 public enum StoredValue: Sendable, Equatable {
     case null
@@ -85,7 +86,7 @@ public struct ProfileData: Sendable, Equatable {
             out.appendLE(s.id)
             out.appendLE(UInt16(0))
             out.appendLE(Float(s.score ?? .nan).bitPattern)
-            out.appendLE((s.expiresAt ?? .nan).bitPattern)
+            out.appendLE(Timestamp.clamped(s.expiresAt ?? .nan).bitPattern)
         }
         let indexStart = out.count
         out.append(contentsOf: repeatElement(0, count: attrs.count * ProfileRecord.entrySize))

@@ -3,10 +3,29 @@ import Logging
 import NIOCore
 import Prometheus
 import Server
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
+
+/// How many `/slow` requests a server's handlers have received, so a test can wait for them.
+final class SlowArrivals: Sendable {
+    private let count = Mutex(0)
+
+    /// One more arrived.
+    func arrived() { count.withLock { $0 += 1 } }
+
+    /// Waits (polling, up to `timeout`) until at least `n` have arrived; false when they did not.
+    func wait(for n: Int, timeout: Duration = .seconds(10)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while count.withLock({ $0 }) < n {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
+}
 
 /// The test request handler: echoes requests, answers `/slow` after a delay (deferred), and
 /// `/fixed` with 1 KiB.
@@ -15,11 +34,14 @@ final class TransportEchoHandler: HTTPRequestHandler {
     let eventLoop: any EventLoop
     /// Delay before `/slow` answers.
     let slowDelay: TimeAmount
+    /// Told of every `/slow` request.
+    let arrivals: SlowArrivals?
 
     /// A handler for `eventLoop`.
-    init(eventLoop: any EventLoop, slowDelay: TimeAmount = .seconds(1)) {
+    init(eventLoop: any EventLoop, slowDelay: TimeAmount = .seconds(1), arrivals: SlowArrivals? = nil) {
         self.eventLoop = eventLoop
         self.slowDelay = slowDelay
+        self.arrivals = arrivals
     }
 
     /// 1 KiB of hex digits.
@@ -32,6 +54,7 @@ final class TransportEchoHandler: HTTPRequestHandler {
                 HTTPResponse(
                     status: 200, headers: [("content-type", "text/plain")], body: ByteBuffer(string: Self.fixedBody)))
         case "/slow":
+            arrivals?.arrived()
             let response = HTTPResponse(status: 200, body: ByteBuffer(string: "slow done\n"))
             return .deferred(eventLoop.scheduleTask(in: slowDelay) { response }.futureResult)
         case "/big":
@@ -53,7 +76,7 @@ enum TransportHarness {
     /// A started server on 127.0.0.1 with an ephemeral port, two loops, `TransportEchoHandler`s.
     static func startServer(
         metrics: ConnectionMetrics = ConnectionMetrics(registry: PrometheusCollectorRegistry()),
-        _ adjust: (inout HTTPServerConfiguration) -> Void = { _ in }
+        arrivals: SlowArrivals? = nil, _ adjust: (inout HTTPServerConfiguration) -> Void = { _ in }
     ) async throws -> (HTTPServer, Int) {
         var configuration = HTTPServerConfiguration()
         configuration.host = "127.0.0.1"
@@ -63,7 +86,7 @@ enum TransportHarness {
         var logger = Logger(label: "transport-test")
         logger.logLevel = ProcessInfo.processInfo.environment["TRANSPORT_DEBUG"] == nil ? .info : .debug
         let server = HTTPServer(configuration: configuration, logger: logger, metrics: metrics) {
-            TransportEchoHandler(eventLoop: $0)
+            TransportEchoHandler(eventLoop: $0, arrivals: arrivals)
         }
         let port = try await server.start()
         return (server, port)

@@ -138,20 +138,23 @@ struct TransportTests {
 
     @Test("Graceful shutdown: in-flight requests finish with 200, new connections are refused")
     func gracefulShutdown() async throws {
-        let (server, port) = try await TransportHarness.startServer()
+        let arrivals = SlowArrivals()
+        let (server, port) = try await TransportHarness.startServer(arrivals: arrivals)
         async let h2 = TransportHarness.run([
             "curl", "-sS", "--http2-prior-knowledge", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)/slow",
         ])
         async let h1 = TransportHarness.run([
             "curl", "-sS", "-i", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)/slow",
         ])
-        try await Task.sleep(for: .milliseconds(400))  // both requests are now waiting on the deferred response
+        // Both requests are waiting on their deferred answers (1 s) once the handler has seen them.
+        #expect(try await arrivals.wait(for: 2), "both /slow requests reached the handler")
         let started = ContinuousClock.now
         async let shutdown: Void = server.shutdownGracefully()
-        try await Task.sleep(for: .milliseconds(100))
-        let late = try await TransportHarness.run([
-            "curl", "-sS", "--http2-prior-knowledge", "http://127.0.0.1:\(port)/fixed",
-        ])
+        // The listener closes first thing in shutdownGracefully; a connection attempt is refused once it has.
+        let lateRequest = ["curl", "-sS", "--http2-prior-knowledge", "http://127.0.0.1:\(port)/fixed"]
+        var late = try await TransportHarness.run(lateRequest)
+        let refusedBy = ContinuousClock.now + .seconds(5)
+        while late.status != 7, ContinuousClock.now < refusedBy { late = try await TransportHarness.run(lateRequest) }
         #expect(late.status == 7, "new connections must be refused: \(late.stderr)")
         let (h2Out, h1Out) = try await (h2, h1)
         #expect(h2Out.stdout == "slow done\n\n200", "\(h2Out.stderr)")
