@@ -147,11 +147,15 @@ struct CrashTests {
 @Suite("Durability: sync before acknowledge", .serialized, .timeLimit(.minutes(2)))
 struct SyncBeforeAcknowledgeTests {
     /// The order of the calls around the acknowledgement of one delta.
+    /// Each step is found only before the one after it, walking back from the acknowledgement.
     struct CommitOrder {
-        var pagesWritten = false
-        var syncedAfterPages = false
-        var metaWrittenAfterSync = false
-        var durable: Bool { pagesWritten && syncedAfterPages && metaWrittenAfterSync }
+        /// The meta page (the commit point) was written through the meta descriptor before the 200.
+        var metaBeforeAck = false
+        /// The data file was synced before that meta write.
+        var syncBeforeMeta = false
+        /// The delta's pages were written to the data file before that sync (after the previous commit).
+        var pagesBeforeSync = false
+        var durable: Bool { metaBeforeAck && syncBeforeMeta && pagesBeforeSync }
     }
 
     /// Reads `trace` (strace lines, `-f`: each starts with the thread id) back from the line that writes
@@ -165,17 +169,17 @@ struct SyncBeforeAcknowledgeTests {
         else { return nil }
         var order = CommitOrder()
         guard let meta = lines[..<ack].lastIndex(where: { $0.hasPrefix("pwrite64(\(metaFD),") }) else { return order }
+        order.metaBeforeAck = true
         guard
             let sync = lines[..<meta].lastIndex(where: {
                 $0.hasPrefix("fdatasync(\(dataFD))") || $0.hasPrefix("fsync(\(dataFD))")
             })
         else { return order }
+        order.syncBeforeMeta = true
         let previousMeta = lines[..<sync].lastIndex(where: { $0.hasPrefix("pwrite64(\(metaFD),") }) ?? -1
-        order.pagesWritten = lines[(previousMeta + 1)..<sync].contains {
+        order.pagesBeforeSync = lines[(previousMeta + 1)..<sync].contains {
             $0.hasPrefix("pwrite64(\(dataFD),") || $0.hasPrefix("pwritev(\(dataFD),") || $0.hasPrefix("writev(\(dataFD),")
         }
-        order.syncedAfterPages = order.pagesWritten
-        order.metaWrittenAfterSync = meta > sync
         return order
     }
 
@@ -259,9 +263,9 @@ struct SyncBeforeAcknowledgeTests {
     @Test func theCommitIsOnDiskBeforeTheDeltaIsAcknowledged() async throws {
         let (found, metaIsDSYNC) = try await acknowledgedDelta(durability: "sync")
         let order = try #require(found, "the acknowledgement is in the trace")
-        #expect(order.pagesWritten, "the delta's pages were written before the acknowledgement")
-        #expect(order.syncedAfterPages, "fdatasync after the page writes")
-        #expect(order.metaWrittenAfterSync, "the meta page (the commit point) is written after the sync")
+        #expect(order.metaBeforeAck, "the meta page (the commit point) is written before the 200")
+        #expect(order.syncBeforeMeta, "fdatasync of the data file before the meta page")
+        #expect(order.pagesBeforeSync, "the delta's pages are written before that fdatasync")
         #expect(metaIsDSYNC, "the meta page goes through an O_DSYNC descriptor")
     }
 
@@ -272,6 +276,6 @@ struct SyncBeforeAcknowledgeTests {
         let (found, _) = try await acknowledgedDelta(durability: "nosync")
         let order = try #require(found)
         #expect(!order.durable)
-        #expect(!order.syncedAfterPages)
+        #expect(!order.metaBeforeAck, "with MDB_NOSYNC the meta page goes through the data descriptor")
     }
 }

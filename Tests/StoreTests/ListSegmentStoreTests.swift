@@ -6,13 +6,6 @@ import Testing
 
 @Suite("List segments in the store")
 struct ListSegmentStoreTests {
-    func makeStore() throws -> (DataStore, String) {
-        let dir = NSTemporaryDirectory() + "list-store-test-" + UUID().uuidString
-        var o = DataStore.Options()
-        o.mapSize = 64 << 20
-        return (try DataStore(path: dir, options: o), dir)
-    }
-
     func members(_ text: String, _ format: ListMembers.Format = .lines) throws -> ListMembers {
         var m = ListMembers(format: format)
         try Array(text.utf8).withUnsafeBytes { b in try m.add(text: b) }
@@ -31,7 +24,7 @@ struct ListSegmentStoreTests {
     }
 
     @Test func replaceMergeAndDeleteAsADecideSeesThem() throws {
-        let (store, dir) = try makeStore()
+        let (store, dir) = try makeTemporaryStore()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let first = try store.writeList("vip", members: try members("u3\nu1\n\n  u2 \nu1\n"), mode: .replace, now: 1)
         #expect(first.info.count == 3)
@@ -74,7 +67,7 @@ struct ListSegmentStoreTests {
     }
 
     @Test func listsAreSeparateTables() throws {
-        let (store, dir) = try makeStore()
+        let (store, dir) = try makeTemporaryStore()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let a = try store.writeList("a", members: try members("x\n"), mode: .replace, now: 1).info.number
         let b = try store.writeList("b", members: try members("y\n"), mode: .replace, now: 1).info.number
@@ -88,7 +81,7 @@ struct ListSegmentStoreTests {
     }
 
     @Test func ndjsonKeepsIdTypes() throws {
-        let (store, dir) = try makeStore()
+        let (store, dir) = try makeTemporaryStore()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let m = try members("\"u1\"\n42\n{\"id\": \"u2\"}\n{\"id\": 7}\n", .ndjson)
         let n = try store.writeList("typed", members: m, mode: .replace, now: 1).info.number

@@ -7,13 +7,6 @@ import Testing
 
 @Suite("Data store")
 struct StoreTests {
-    func makeStore() throws -> (DataStore, String) {
-        let dir = NSTemporaryDirectory() + "store-test-" + UUID().uuidString
-        var o = DataStore.Options()
-        o.mapSize = 64 << 20
-        return (try DataStore(path: dir, options: o), dir)
-    }
-
     let smallSources = BundleSources(
         templates: ["t": "Hi {{attributes.name}}"], schema: "attributes:\n  name: string\n  n: integer\n",
         segments: "segments:\n  vip:\n    assigned: true\n",
@@ -26,7 +19,7 @@ struct StoreTests {
     }
 
     @Test func publishesRevisionsInOrder() throws {
-        let (store, dir) = try makeStore()
+        let (store, dir) = try makeTemporaryStore()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         #expect(try store.currentBundle() == nil)
         #expect(try ContentPublisher(store: store).publish(sources: smallSources, origin: .compile).0.revision == 1)
@@ -53,7 +46,7 @@ struct StoreTests {
     }
 
     @Test func importsGoodLinesAndReportsBadOnesByNumber() throws {
-        let (store, dir) = try makeStore()
+        let (store, dir) = try makeTemporaryStore()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let b = try publishSmall(store)
         let lines = [
@@ -87,7 +80,7 @@ struct StoreTests {
     }
 
     @Test func reimportBumpsTheVersionOnlyWhenTheRecordChanges() throws {
-        let (store, dir) = try makeStore()
+        let (store, dir) = try makeTemporaryStore()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let b = try publishSmall(store)
         for name in ["Ana", "Ana", "Ana", "Bea"] {
