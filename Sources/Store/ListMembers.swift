@@ -49,8 +49,11 @@ public struct ListMembers: Sendable {
     public private(set) var lines = 0
     /// Bytes of input read so far.
     public private(set) var bytesRead = 0
+    /// The start of a line whose end has not arrived yet (chunked input).
+    private var partial: [UInt8] = []
 
-    let format: Format
+    /// How the input is written.
+    public let format: Format
 
     /// An empty upload in `format`.
     public init(format: Format) {
@@ -101,14 +104,61 @@ public struct ListMembers: Sendable {
         }
     }
 
-    /// Reads every line of `text`.
+    /// Reads every line of `text` (a whole upload).
     public mutating func add(text: UnsafeRawBufferPointer) throws(ParseError) {
+        try add(chunk: text)
+        try finishChunks()
+    }
+
+    /// Longest line a chunked upload may carry over from one chunk to the next: an id is at most
+    /// ``maxIDBytes`` and an NDJSON line is an id in a small object, so a longer line is an error (and the
+    /// carry-over stays bounded whatever the client sends).
+    public static let maxLineBytes = 64 * 1024
+
+    /// Reads the complete lines of `chunk`, the next piece of an upload that arrives in pieces (a streamed
+    /// request body); a line split between chunks is kept until its end arrives. ``finishChunks()`` reads the
+    /// last line when the upload ends without a newline.
+    public mutating func add(chunk: UnsafeRawBufferPointer) throws(ParseError) {
         var lineStart = 0
-        for i in 0..<text.count where text[i] == 0x0A {
-            try add(line: UnsafeRawBufferPointer(rebasing: text[lineStart..<i]))
+        for i in 0..<chunk.count where chunk[i] == 0x0A {
+            if partial.isEmpty {
+                try add(line: UnsafeRawBufferPointer(rebasing: chunk[lineStart..<i]))
+            } else {
+                try carry(UnsafeRawBufferPointer(rebasing: chunk[lineStart..<i]))
+                let line = partial
+                partial.removeAll(keepingCapacity: true)
+                try add(line: line)
+            }
             lineStart = i + 1
         }
-        if lineStart < text.count { try add(line: UnsafeRawBufferPointer(rebasing: text[lineStart...])) }
+        if lineStart < chunk.count { try carry(UnsafeRawBufferPointer(rebasing: chunk[lineStart...])) }
+    }
+
+    /// Reads the line left over by ``add(chunk:)``, if any: call once the upload's last chunk was added.
+    public mutating func finishChunks() throws(ParseError) {
+        guard !partial.isEmpty else { return }
+        let line = partial
+        partial = []
+        try add(line: line)
+    }
+
+    /// Reads one line held in an array.
+    private mutating func add(line: [UInt8]) throws(ParseError) {
+        var failure: ParseError?
+        line.withUnsafeBytes { raw in
+            do throws(ParseError) { try add(line: raw) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Appends `piece` to the unfinished line.
+    private mutating func carry(_ piece: UnsafeRawBufferPointer) throws(ParseError) {
+        guard piece.count <= Self.maxLineBytes - partial.count else {
+            throw ParseError(
+                line: lines + 1, column: 1,
+                message: "line is longer than \(Self.maxLineBytes) bytes (an id is at most \(Self.maxIDBytes))")
+        }
+        partial.append(contentsOf: piece)
     }
 
     private mutating func addString(_ id: some Collection<UInt8>, column: Int) throws(ParseError) {

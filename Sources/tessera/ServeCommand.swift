@@ -39,6 +39,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request body accepted, in bytes; larger bodies get 413.")
     var maxBodySize = 1 << 20
 
+    @Option(
+        help:
+            "Largest list segment upload (PUT/PATCH /v1/admin/lists/NAME), in bytes: its body is parsed as it arrives, not buffered."
+    )
+    var maxListUploadSize = 1 << 30
+
     @Option(help: "Largest request header list accepted, in bytes.")
     var maxHeaderListSize = 16 * 1024
 
@@ -86,6 +92,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard handshakeTimeout >= 1 else { throw ValidationError("--handshake-timeout must be at least 1") }
+        guard maxBodySize >= 0 else { throw ValidationError("--max-body-size must be at least 0") }
+        guard maxListUploadSize >= 0 else { throw ValidationError("--max-list-upload-size must be at least 0") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard maxConcurrentStreams >= 1 else { throw ValidationError("--max-concurrent-streams must be at least 1") }
         guard durability == "sync" || durability == "nosync" else {
@@ -119,6 +127,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.http.idleTimeout = .seconds(Int64(idleTimeout))
         configuration.http.handshakeTimeout = .seconds(Int64(handshakeTimeout))
         configuration.http.maxConnections = maxConnections
+        configuration.maxListUploadSize = maxListUploadSize
         configuration.renderCacheBytes = max(0, renderCacheMib) << 20
         let environment = ProcessInfo.processInfo.environment
         configuration.webhookSecrets =

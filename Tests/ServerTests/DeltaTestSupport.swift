@@ -41,9 +41,9 @@ extension RunningServer {
     /// Sends `method path` over HTTP/2 with curl; `body` is sent byte for byte (`--data-binary`).
     func call(
         _ method: String, _ path: String, body: String? = nil, contentType: String = "application/x-ndjson",
-        authorization: String? = "Bearer \(ingestToken)", headers: Bool = false
+        authorization: String? = "Bearer \(ingestToken)", headers: Bool = false, http1: Bool = false
     ) async throws -> Answer {
-        var args = ["curl", "-sS", "--http2-prior-knowledge", "-X", method, "-w", "\n%{http_code}"]
+        var args = ["curl", "-sS", http1 ? "--http1.1" : "--http2-prior-knowledge", "-X", method, "-w", "\n%{http_code}"]
         if headers { args.append("-i") }
         if let authorization { args += ["-H", "authorization: \(authorization)"] }
         if let body {

@@ -63,6 +63,7 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, ManagedConnection {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         loop.unregister(self)
+        state.closed()
         handshakeTimer?.cancel()
         handshakeTimer = nil
         self.context = nil
@@ -76,7 +77,8 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, ManagedConnection {
         }
         let limits = HTTP1ConnectionState.Limits(
             maxHeaderListSize: loop.configuration.maxHeaderListSize, maxBodySize: loop.configuration.maxRequestBodySize)
-        switch state.receive(Self.unwrapInboundIn(data), limits: limits) {
+        let handler = loop.handler
+        switch state.receive(Self.unwrapInboundIn(data), limits: limits, bodyStream: { handler.bodyStream(for: $0) }) {
         case .none:
             break
         case .sendContinue:
@@ -84,7 +86,12 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, ManagedConnection {
                 Self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
             needsFlush = true
         case .dispatch(let index, let request):
-            dispatch(request, index: index)
+            answer(loop.handler.handle(request), index: index)
+        case .finish(let index, let stream):
+            answer(stream.finish(), index: index)
+        case .respond(let index, let response):
+            loop.logger.debug("http1.request_answered_early", metadata: ["http.status": "\(response.status)"])
+            complete(index: index, response: response)
         case .reject(let index, let status, let reason):
             loop.logger.debug("http1.request_rejected", metadata: ["http.status": "\(status)"])
             complete(index: index, response: .plain(status, reason))
@@ -135,9 +142,9 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, ManagedConnection {
 
     func forceClose() { close() }
 
-    /// Hands a request to the loop's handler.
-    private func dispatch(_ request: HTTPRequest, index: Int) {
-        switch loop.handler.handle(request) {
+    /// Completes request `index` with a handler's answer now, or when its future completes.
+    private func answer(_ result: HTTPHandlerResult, index: Int) {
+        switch result {
         case .immediate(let response):
             complete(index: index, response: response)
         case .deferred(let future):

@@ -32,6 +32,10 @@ struct HTTP1ConnectionState {
         case dispatch(index: Int, request: HTTPRequest)
         /// Answer request `index` with `status` and close after it.
         case reject(index: Int, status: Int, reason: String)
+        /// Answer request `index` with a response its body stream returned, and close after it.
+        case respond(index: Int, response: HTTPResponse)
+        /// Request `index`'s streamed body is complete: answer with what the stream's `finish()` returns.
+        case finish(index: Int, stream: any HTTPBodyStream)
     }
 
     /// Where reading stands.
@@ -40,6 +44,8 @@ struct HTTP1ConnectionState {
         case idle
         /// Head received, body arriving.
         case body(index: Int, head: HTTPRequestHead, headers: [(name: String, value: String)], body: ByteBuffer)
+        /// Head received, body arriving into a stream (``HTTPBodyStream``); `received` bytes so far.
+        case streaming(index: Int, stream: any HTTPBodyStream, received: Int)
         /// A request was rejected: everything else is dropped until the connection closes.
         case discarding
     }
@@ -69,11 +75,21 @@ struct HTTP1ConnectionState {
         return false
     }
 
+    /// The connection is gone: a body stream still receiving is cancelled.
+    mutating func closed() {
+        if case .streaming(_, let stream, _) = reading { stream.cancel() }
+        reading = .discarding
+    }
+
     /// Starts winding down (graceful shutdown).
     mutating func beginClosing() { isClosing = true }
 
-    /// Processes one decoder part.
-    mutating func receive(_ part: HTTPServerRequestPart, limits: Limits) -> Action {
+    /// Processes one decoder part. For a head, `bodyStream` is asked whether the handler takes the body as a
+    /// stream (``HTTPBodyStream``) rather than buffered.
+    mutating func receive(
+        _ part: HTTPServerRequestPart, limits: Limits,
+        bodyStream: (HTTPRequest) -> (any HTTPBodyStream)? = { _ in nil }
+    ) -> Action {
         switch (part, reading) {
         case (.head(let head), .idle):
             let index = nextRequest
@@ -90,11 +106,38 @@ struct HTTP1ConnectionState {
                 headers.append((lowered, value))
             }
             if size > limits.maxHeaderListSize { return reject(index, 431, "request header fields too large") }
-            if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > limits.maxBodySize {
+            // Only a request that declares a body can stream it (a GET without one never asks).
+            let declared = head.headers.first(name: "content-length").flatMap(Int.init)
+            let hasBody = (declared ?? 0) > 0 || head.headers.contains(name: "transfer-encoding")
+            let stream =
+                hasBody
+                ? bodyStream(HTTPRequest(method: head.method.rawValue, target: head.uri, headers: headers, body: ByteBuffer()))
+                : nil
+            if let declared, declared > stream?.maxBodySize ?? limits.maxBodySize {
+                stream?.cancel()
                 return reject(index, 413, "request body too large")
             }
-            reading = .body(index: index, head: head, headers: headers, body: ByteBuffer())
+            if let stream {
+                reading = .streaming(index: index, stream: stream, received: 0)
+            } else {
+                reading = .body(index: index, head: head, headers: headers, body: ByteBuffer())
+            }
             return expectsContinue ? .sendContinue : .none
+        case (.body(let chunk), .streaming(let index, let stream, let received)):
+            if chunk.readableBytes > stream.maxBodySize - received {
+                stream.cancel()
+                return reject(index, 413, "request body too large")
+            }
+            reading = .streaming(index: index, stream: stream, received: received + chunk.readableBytes)
+            if let response = chunk.withUnsafeReadableBytes({ stream.receive($0) }) {
+                meta[index]?.keepAlive = false
+                reading = .discarding
+                return .respond(index: index, response: response)
+            }
+            return .none
+        case (.end, .streaming(let index, let stream, _)):
+            reading = .idle
+            return .finish(index: index, stream: stream)
         case (.body(let chunk), .body(let index, let head, let headers, var body)):
             if body.readableBytes + chunk.readableBytes > limits.maxBodySize {
                 return reject(index, 413, "request body too large")
@@ -124,6 +167,9 @@ struct HTTP1ConnectionState {
         if case .discarding = reading { return nil }
         let index: Int
         if case .body(let current, _, _, _) = reading {
+            index = current
+        } else if case .streaming(let current, let stream, _) = reading {
+            stream.cancel()
             index = current
         } else {
             index = nextRequest

@@ -207,7 +207,10 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler, ServerSessionDelegate,
             timer.cancel()
             handshakeTimer = nil
         }
-        perform(state.receivedHead(head, streamID: streamID, endStream: endStream), streamID: streamID)
+        let handler = loop.handler
+        perform(
+            state.receivedHead(head, streamID: streamID, endStream: endStream) { handler.bodyStream(for: $0) },
+            streamID: streamID)
     }
 
     func serverSession(_ session: ServerSession, didReceiveData data: UnsafeRawBufferPointer, streamID: Int32) {
@@ -239,7 +242,11 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler, ServerSessionDelegate,
         case .none:
             break
         case .dispatch(let request):
-            dispatch(request, streamID: streamID)
+            answer(loop.handler.handle(request), streamID: streamID)
+        case .finish(let stream):
+            answer(stream.finish(), streamID: streamID)
+        case .respond(let response):
+            submit(response, streamID: streamID, resetAfterSending: true)
         case .reject(let status, let reason):
             loop.logger.debug(
                 "http2.request_rejected", metadata: ["http2.stream_id": "\(streamID)", "http.status": "\(status)"])
@@ -247,9 +254,9 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler, ServerSessionDelegate,
         }
     }
 
-    /// Hands a complete request to the loop's handler and submits (or schedules) the answer.
-    private func dispatch(_ request: HTTPRequest, streamID: Int32) {
-        switch loop.handler.handle(request) {
+    /// Submits a handler's answer now, or when its future completes.
+    private func answer(_ result: HTTPHandlerResult, streamID: Int32) {
+        switch result {
         case .immediate(let response):
             submit(response, streamID: streamID)
         case .deferred(let future):

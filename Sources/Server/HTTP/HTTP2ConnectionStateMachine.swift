@@ -19,6 +19,10 @@ struct HTTP2ConnectionStateMachine {
         case dispatch(HTTPRequest)
         /// Answer `status` from the transport, then reset the stream if the client is still sending.
         case reject(status: Int, reason: String)
+        /// Answer with a response a body stream returned, then reset the stream if the client is still sending.
+        case respond(HTTPResponse)
+        /// A streamed body is complete: answer with what its stream's `finish()` returns.
+        case finish(any HTTPBodyStream)
     }
 
     /// What the handler must do for the connection.
@@ -61,8 +65,12 @@ struct HTTP2ConnectionStateMachine {
     /// True once the connection is closing.
     var isClosed: Bool { phase == .closed }
 
-    /// A request's header block arrived (`endStream`: no body follows).
-    mutating func receivedHead(_ head: RequestHead, streamID: Int32, endStream: Bool) -> StreamAction {
+    /// A request's header block arrived (`endStream`: no body follows). When a body follows, `bodyStream` is
+    /// asked whether the handler takes it as a stream (``HTTPBodyStream``) rather than buffered.
+    mutating func receivedHead(
+        _ head: RequestHead, streamID: Int32, endStream: Bool,
+        bodyStream: (HTTPRequest) -> (any HTTPBodyStream)? = { _ in nil }
+    ) -> StreamAction {
         guard phase != .closed else { return .none }
         if phase == .awaitingFirstRequest { phase = .serving }
         var request = HTTP2StreamRequest(head: head)
@@ -70,15 +78,20 @@ struct HTTP2ConnectionStateMachine {
         if head.exceedsHeaderListSize {
             request.isRejected = true
             action = .reject(status: 431, reason: "request header fields too large")
-        } else if let length = request.declaredContentLength, length > limits.maxBodySize {
-            request.isRejected = true
-            action = .reject(status: 413, reason: "request body too large")
         } else if endStream {
             request.isDispatched = true
             action = .dispatch(request.makeRequest())
         } else {
-            // No buffer is reserved from content-length: memory follows the bytes that arrive.
-            action = .none
+            let stream = bodyStream(request.makeRequest())
+            if let length = request.declaredContentLength, length > stream?.maxBodySize ?? limits.maxBodySize {
+                stream?.cancel()
+                request.isRejected = true
+                action = .reject(status: 413, reason: "request body too large")
+            } else {
+                // No buffer is reserved from content-length: memory follows the bytes that arrive.
+                request.stream = stream
+                action = .none
+            }
         }
         requests[streamID] = request
         return action
@@ -90,6 +103,21 @@ struct HTTP2ConnectionStateMachine {
         guard var request = requests.removeValue(forKey: streamID) else { return .none }
         defer { requests[streamID] = request }
         guard !request.isRejected, !request.isDispatched else { return .none }
+        if let stream = request.stream {
+            if data.count > stream.maxBodySize - request.streamedBytes {
+                request.isRejected = true
+                request.stream = nil
+                stream.cancel()
+                return .reject(status: 413, reason: "request body too large")
+            }
+            request.streamedBytes += data.count
+            if let response = stream.receive(data) {
+                request.isRejected = true
+                request.stream = nil
+                return .respond(response)
+            }
+            return .none
+        }
         if data.count > limits.maxBodySize - request.body.readableBytes {
             request.isRejected = true
             request.body = ByteBuffer()
@@ -105,6 +133,10 @@ struct HTTP2ConnectionStateMachine {
         defer { requests[streamID] = request }
         guard !request.isRejected, !request.isDispatched else { return .none }
         request.isDispatched = true
+        if let stream = request.stream {
+            request.stream = nil
+            return .finish(stream)
+        }
         let complete = request.makeRequest()
         request.body = ByteBuffer()  // the handler holds the body now
         return .dispatch(complete)
@@ -112,7 +144,7 @@ struct HTTP2ConnectionStateMachine {
 
     /// The stream is gone (answered, reset, or the connection ended).
     mutating func streamClosed(_ streamID: Int32) {
-        requests.removeValue(forKey: streamID)
+        requests.removeValue(forKey: streamID)?.stream?.cancel()
     }
 
     /// The idle timer fired: a connection with no request in flight ends with GOAWAY(NO_ERROR).
@@ -146,6 +178,7 @@ struct HTTP2ConnectionStateMachine {
     /// The connection is closing for any other reason (session finished, channel error, forced).
     mutating func closed() {
         phase = .closed
+        for request in requests.values { request.stream?.cancel() }
         requests.removeAll()
     }
 

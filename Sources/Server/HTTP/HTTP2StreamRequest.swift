@@ -11,6 +11,11 @@ struct HTTP2StreamRequest {
     var isRejected = false
     /// True once the request was handed to the handler.
     var isDispatched = false
+    /// The consumer of a streamed body (``HTTPBodyStream``) until it finishes or is cancelled; nil when the
+    /// body is buffered in `body`.
+    var stream: (any HTTPBodyStream)?
+    /// Bytes given to `stream` so far.
+    var streamedBytes = 0
 
     /// A request with `head` and no body yet.
     init(head: RequestHead) {

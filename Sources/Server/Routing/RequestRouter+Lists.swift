@@ -12,22 +12,20 @@ extension RequestRouter {
     /// adds the body's ids, `DELETE` deletes it.
     ///
     /// The body is one id per line, or NDJSON with `content-type: application/x-ndjson` (or `?format=ndjson`).
-    /// Writes run on the content thread and are answered after their transaction commits; a bad line is a
-    /// 400 naming `line:column`, and nothing is written then. The body is the one the HTTP layer buffered
-    /// (up to `--max-body-size`); larger lists go through `tessera lists import`.
+    /// A `PUT`/`PATCH` body is streamed (``ListUpload``): parsed as it arrives, up to `--max-list-upload-size`,
+    /// never held whole. Writes run on the content thread and are answered after their transaction commits;
+    /// a bad line is a 400 naming `line:column` (sent as soon as the line arrives), and nothing is written then.
+    /// This entry point answers the requests that arrive without a body to stream (GET, DELETE, or a PUT/PATCH
+    /// of an empty list).
     func list(_ request: HTTPRequest) -> HTTPHandlerResult {
-        let name = String(request.path.dropFirst(Self.listsPrefix.count))
-        let format: ListMembers.Format
+        let target: ListTarget
         do throws(APIError) {
             try requireMethod(request, "GET", "PUT", "PATCH", "DELETE")
-            try requireAdmin(request)
-            guard DataStore.isValidListName(name) else {
-                throw APIError.badField("name", "a list name is 1 to 64 letters, digits and _ . : - (got '\(name)')")
-            }
-            format = try Self.listFormat(request)
+            target = try listTarget(request)
         } catch {
             return .immediate(error.response(allocator: allocator))
         }
+        let name = target.name
         let state = self.state
         let clock = state.clock
         switch request.method {
@@ -48,40 +46,67 @@ extension RequestRouter {
                 return Self.jsonResponse(Self.listJSON(info, extra: warning))
             }
         default:
-            let mode: DataStore.ListWriteMode = request.method == "PUT" ? .replace : .merge
-            let body = request.body
-            return onContentThread {
-                var members = ListMembers(format: format)
-                do {
-                    try body.withUnsafeReadableBytes { try members.add(text: $0) }
-                } catch let error as ListMembers.ParseError {
-                    throw APIError(
-                        status: 400, code: "invalid_list",
-                        message: "line \(error.line):\(error.column): \(error.message)",
-                        field: "body")
-                }
-                let summary: DataStore.ListWriteSummary
-                do {
-                    summary = try state.store.writeList(name, members: members, mode: mode, now: clock())
-                } catch let error as ListLimitReached {
-                    throw APIError(
-                        status: 409, code: "too_many_lists",
-                        message: "\(error)",
-                        field: "name")
-                }
-                state.logger.info(
-                    "list segment written",
-                    metadata: [
-                        "list.name": "\(name)", "list.count": "\(summary.info.count)", "list.mode": "\(mode.rawValue)",
-                    ])
-                state.checkLists()
-                let extra = #","added":\#(summary.added),"removed":\#(summary.removed),"created":\#(summary.created)"#
-                return Self.jsonResponse(Self.listJSON(summary.info, extra: extra), status: summary.created ? 201 : 200)
+            var members = ListMembers(format: target.format)
+            do {
+                try request.body.withUnsafeReadableBytes { raw throws(ListMembers.ParseError) in try members.add(text: raw) }
+            } catch {
+                return .immediate(Self.invalidList(error).response(allocator: allocator))
             }
+            return writeList(target, members: members, mode: request.method == "PUT" ? .replace : .merge)
         }
     }
 
-    private static func listFormat(_ request: HTTPRequest) throws(APIError) -> ListMembers.Format {
+    /// Where a list request points and how its body is written.
+    struct ListTarget {
+        /// The list's name.
+        var name: String
+        /// The body's format.
+        var format: ListMembers.Format
+    }
+
+    /// The list a request names, after the admin check: 401/403 without the admin token, 400 for a bad name
+    /// or format.
+    func listTarget(_ request: HTTPRequest) throws(APIError) -> ListTarget {
+        try requireAdmin(request)
+        let name = String(request.path.dropFirst(Self.listsPrefix.count))
+        guard DataStore.isValidListName(name) else {
+            throw APIError.badField("name", "a list name is 1 to 64 letters, digits and _ . : - (got '\(name)')")
+        }
+        return ListTarget(name: name, format: try Self.listFormat(request))
+    }
+
+    /// Writes `members` as list `target` on the content thread; answered after the commit (201 when created).
+    func writeList(_ target: ListTarget, members: ListMembers, mode: DataStore.ListWriteMode) -> HTTPHandlerResult {
+        let state = self.state
+        let clock = state.clock
+        let name = target.name
+        return onContentThread {
+            let summary: DataStore.ListWriteSummary
+            do {
+                summary = try state.store.writeList(name, members: members, mode: mode, now: clock())
+            } catch let error as ListLimitReached {
+                throw APIError(
+                    status: 409, code: "too_many_lists",
+                    message: "\(error)",
+                    field: "name")
+            }
+            state.logger.info(
+                "list segment written",
+                metadata: [
+                    "list.name": "\(name)", "list.count": "\(summary.info.count)", "list.mode": "\(mode.rawValue)",
+                ])
+            state.checkLists()
+            let extra = #","added":\#(summary.added),"removed":\#(summary.removed),"created":\#(summary.created)"#
+            return Self.jsonResponse(Self.listJSON(summary.info, extra: extra), status: summary.created ? 201 : 200)
+        }
+    }
+
+    /// The 400 for an upload line that cannot be read.
+    static func invalidList(_ error: ListMembers.ParseError) -> APIError {
+        APIError(status: 400, code: "invalid_list", message: "line \(error.line):\(error.column): \(error.message)", field: "body")
+    }
+
+    static func listFormat(_ request: HTTPRequest) throws(APIError) -> ListMembers.Format {
         if let asked = QueryParameters(request.query)["format"] {
             guard let format = ListMembers.Format(rawValue: asked) else {
                 throw APIError.badField("format", "'format' must be 'lines' or 'ndjson'")
@@ -105,5 +130,69 @@ extension RequestRouter {
         out.append(contentsOf: extra.utf8)
         out.append(contentsOf: "}\n".utf8)
         return out
+    }
+}
+
+/// The streamed body of `PUT`/`PATCH /v1/admin/lists/{name}`: each piece is parsed into ``ListMembers`` on the
+/// connection's loop as it arrives (ids are small and parsing them costs about what reading them does), so an
+/// upload of ten million ids needs the memory of its packed ids, not of its text, and a bad line is answered
+/// while the client is still sending. A request the head already refuses (no admin token, bad name or format)
+/// is answered at its first piece. Once complete, the ids are written on the content thread like any list write.
+final class ListUpload: HTTPBodyStream {
+    let maxBodySize: Int
+    private let router: RequestRouter
+    private let mode: DataStore.ListWriteMode
+    /// The list and its format, or why the head was refused (the answer to the request, whatever its body).
+    private let target: Result<RequestRouter.ListTarget, APIError>
+    private var members: ListMembers
+
+    init(router: RequestRouter, head: HTTPRequest) {
+        self.router = router
+        self.maxBodySize = router.state.maxListUploadSize
+        self.mode = head.method == "PUT" ? .replace : .merge
+        let target = Result { () throws(APIError) in try router.listTarget(head) }
+        self.target = target
+        self.members = ListMembers(format: (try? target.get())?.format ?? .lines)
+    }
+
+    func receive(_ bytes: UnsafeRawBufferPointer) -> HTTPResponse? {
+        if case .failure(let refusal) = target { return refusal.response(allocator: router.allocator) }
+        do {
+            try members.add(chunk: bytes)
+            return nil
+        } catch {
+            cancel()
+            return RequestRouter.invalidList(error).response(allocator: router.allocator)
+        }
+    }
+
+    func finish() -> HTTPHandlerResult {
+        let target: RequestRouter.ListTarget
+        switch self.target {
+        case .success(let accepted): target = accepted
+        case .failure(let refusal): return .immediate(refusal.response(allocator: router.allocator))
+        }
+        do {
+            try members.finishChunks()
+        } catch {
+            cancel()
+            return .immediate(RequestRouter.invalidList(error).response(allocator: router.allocator))
+        }
+        let members = self.members
+        cancel()
+        return router.writeList(target, members: members, mode: mode)
+    }
+
+    /// Lets go of the ids read so far.
+    func cancel() {
+        members = ListMembers(format: members.format)
+    }
+}
+
+extension RequestRouter {
+    /// `PUT`/`PATCH /v1/admin/lists/{name}` stream their body (``ListUpload``); every other body is buffered.
+    func bodyStream(for head: HTTPRequest) -> (any HTTPBodyStream)? {
+        guard head.method == "PUT" || head.method == "PATCH", head.path.hasPrefix(Self.listsPrefix) else { return nil }
+        return ListUpload(router: self, head: head)
     }
 }

@@ -21,6 +21,8 @@ public struct DecisionServerConfiguration: Sendable {
     /// Memory for rendered blocks, in bytes, split evenly over the event loops (0 turns the cache off).
     /// Default 32 MiB.
     public var renderCacheBytes = 32 << 20
+    /// Largest list segment upload body in bytes (streamed, so not bounded by `http.maxRequestBodySize`).
+    public var maxListUploadSize = 1 << 30
     /// The bearer token the delta, ingest and profile endpoints require. Default `nil`: those endpoints
     /// answer 503 explaining how to configure one (they are never open without a token).
     public var ingestToken: String? = nil
@@ -50,7 +52,8 @@ public final class DecisionServer: Service, Sendable {
         self.configuration = configuration
         self.state = ServerState(
             store: store, registry: registry, logger: logger, clock: configuration.clock,
-            webhookSecrets: configuration.webhookSecrets, adminToken: configuration.adminToken)
+            webhookSecrets: configuration.webhookSecrets, adminToken: configuration.adminToken,
+            maxListUploadSize: configuration.maxListUploadSize)
     }
 
     /// The bound port once listening (waits until then); useful with port 0.

@@ -26,6 +26,8 @@ final class ServerState: Sendable {
     let adminToken: String?
     /// The decisions' clock (epoch seconds): relative-time conditions and membership expiry use it.
     let clock: @Sendable () -> Double
+    /// Largest list segment upload body in bytes.
+    let maxListUploadSize: Int
     private let table = NIOLockedValueBox<[(loop: any EventLoop, router: NIOLoopBound<RequestRouter>)]>([])
     /// The newest revision handed to the loops (by a webhook, a rollback or the revision poller).
     private let installed = NIOLockedValueBox<UInt64>(0)
@@ -38,9 +40,11 @@ final class ServerState: Sendable {
 
     init(
         store: DataStore, registry: PrometheusCollectorRegistry, logger: Logger,
-        clock: @escaping @Sendable () -> Double, webhookSecrets: [String], adminToken: String?
+        clock: @escaping @Sendable () -> Double, webhookSecrets: [String], adminToken: String?,
+        maxListUploadSize: Int = 1 << 30
     ) {
         self.clock = clock
+        self.maxListUploadSize = maxListUploadSize
         self.store = store
         self.registry = registry
         self.logger = logger
