@@ -7,9 +7,10 @@ extension DecisionEngine {
     /// and returns the segments the user is in.
     public func preview(
         library: TemplateLibrary, template: TemplateHandle, user: String, profile: ProfileView?,
-        context: RequestContext, data: JSONValue, now: Double = .nan, into out: inout [UInt8]
+        context: RequestContext, data: JSONValue, now: Double = .nan, savedGroups: (any SavedGroupLookup)? = nil,
+        into out: inout [UInt8]
     ) -> [String] {
-        var scope = makeScope(user: user, profile: profile, context: context, now: now)
+        var scope = makeScope(user: user, profile: profile, context: context, now: now, savedGroups: savedGroups)
         if profile?.consent != false { resolveSegments(&scope) }
         withUnsafePointer(to: scope) { s in
             withUnsafePointer(to: data) { d in

@@ -62,6 +62,13 @@ struct ListSegmentServerTests {
             #expect(!(try await server.segments("u2").contains("vip")))
             #expect(try await server.segments("u2").contains("not_vip"))
             #expect(!(try await server.segments("u1").contains("not_vip")))
+            // A preview reads the lists as a decide does, for a stored user and for a persona.
+            for body in [#"{"user": "u1", "slot": "home.hero"}"#, #"{"profile": {"id": "u3"}, "slot": "home.hero"}"#] {
+                let (status, preview) = try await server.admin("POST", "/v1/preview", body: body)
+                #expect(status == 200, "\(preview)")
+                let names = preview["segments"]?.arrayElements?.compactMap(\.stringValue) ?? []
+                #expect(names.contains("vip") && !names.contains("not_vip"), "\(body): \(preview)")
+            }
 
             // A bad line is a 400 naming line:column, and nothing changes.
             let bad = try await upload(server, "PUT", "\"u2\"\n\"u4\n", query: "?format=ndjson")

@@ -78,11 +78,16 @@ extension RequestRouter {
             throw APIError(status: 503, code: "no_bundle", message: "no compiled bundle yet")
         }
         let engine = try DecisionEngine(bundle: bundle, revision: revision)
-        let user = ask.user ?? "preview"
+        // A persona is decided for under its own "id" when it has one (so list segments and hashing see it).
+        var personaID: String?
+        if case .object(let members)? = ask.profile, case .string(let id)? = members.first(where: { $0.key == "id" })?.value {
+            personaID = id
+        }
+        let user = ask.user ?? personaID ?? "preview"
         // The profile bytes, copied out of LMDB (a preview is not the hot path) or encoded from the persona.
         var record: [UInt8]?
+        let reader = try ProfileReader(store: store)
         if let id = ask.user {
-            let reader = try ProfileReader(store: store)
             record = try reader.withSnapshot { snap in try snap.profile(id).map { Array($0.bytes) } }
         } else if case .object(var members)? = ask.profile {
             members.removeAll { $0.key == "id" }
@@ -131,11 +136,14 @@ extension RequestRouter {
         var out: [UInt8] = []
         out.append(contentsOf: #"{"revision":"#.utf8)
         JSONWriter.appendInteger(Int64(revision), to: &out)
-        let renderAndDecide: (ProfileView?) throws -> Void = { profile in
+        // List segments are read in one snapshot of the store, as a decide reads them.
+        let renderAndDecide: (ProfileView?, ProfileReader.Snapshot) throws -> Void = { profile, lists in
             out.append(contentsOf: #","segments":"#.utf8)
             JSONWriter.append(
                 .array(
-                    engine.segments(user: user, profile: profile, context: ask.context, now: now).map { .string($0) }),
+                    engine.segments(
+                        user: user, profile: profile, context: ask.context, now: now, savedGroups: lists
+                    ).map { .string($0) }),
                 to: &out)
             if let templateID {
                 guard let handle = library.template(templateID) else {
@@ -146,8 +154,7 @@ extension RequestRouter {
                 var content: [UInt8] = []
                 _ = engine.preview(
                     library: library, template: handle, user: user, profile: profile, context: ask.context,
-                    data: ask.data,
-                    now: now, into: &content)
+                    data: ask.data, now: now, savedGroups: lists, into: &content)
                 out.append(contentsOf: #","content":"#.utf8)
                 content.withUnsafeBytes { JSONWriter.appendString($0, to: &out) }
             }
@@ -157,16 +164,18 @@ extension RequestRouter {
                 var choices: [SlotChoice] = []
                 engine.decide(
                     DecisionRequest(user: user, slots: [slot], context: ask.context, explain: true, now: now),
-                    profile: profile,
+                    profile: profile, savedGroups: lists,
                     into: &decision, scratch: &scratch, choices: &choices)
                 out.append(contentsOf: #","decision":"#.utf8)
                 out.append(contentsOf: decision)
             }
         }
-        if let record {
-            try record.withUnsafeBytes { raw in try renderAndDecide(ProfileView(raw)) }
-        } else {
-            try renderAndDecide(nil)
+        try reader.withSnapshot { lists in
+            if let record {
+                try record.withUnsafeBytes { raw in try renderAndDecide(ProfileView(raw), lists) }
+            } else {
+                try renderAndDecide(nil, lists)
+            }
         }
         out.append(contentsOf: "}\n".utf8)
         return jsonResponse(out)
