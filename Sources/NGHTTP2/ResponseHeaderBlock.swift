@@ -1,9 +1,14 @@
 import CNghttp2
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One response's `nghttp2_nv` array and the bytes it points into, in a single allocation that
-/// outlives the HEADERS frame (it is freed with the stream), so nghttp2 can take it with
-/// `NGHTTP2_NV_FLAG_NO_COPY_NAME | NO_COPY_VALUE`.
-final class ResponseHeaderBlock {
+/// outlives the HEADERS frame, so nghttp2 can take it with `NGHTTP2_NV_FLAG_NO_COPY_NAME | NO_COPY_VALUE`.
+/// A value, not an object: its owner (the stream's `StreamState`) calls ``deallocate()`` when the stream
+/// closes, which saves an object allocation per response.
+struct ResponseHeaderBlock {
     /// The fields, `:status` first.
     let fields: UnsafeMutablePointer<nghttp2_nv>
     /// Number of entries in `fields`.
@@ -11,19 +16,12 @@ final class ResponseHeaderBlock {
     /// The allocation holding `fields` and the name/value bytes.
     private let storage: UnsafeMutableRawPointer
 
-    /// Connection-specific fields HTTP/2 forbids (RFC 9113 §8.2.2); they are dropped.
-    private static let forbidden: [[UInt8]] = [
-        "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade",
-    ]
-    .map { Array($0.utf8) }
-    private static let contentLength = Array("content-length".utf8)
-
-    /// Lays out `:status`, the fields (names lower-cased, connection-specific ones dropped) and a
-    /// `content-length` of `bodyCount` unless one is given.
+    /// Lays out `:status`, the fields (names lower-cased, connection-specific ones dropped: RFC 9113 §8.2.2)
+    /// and a `content-length` of `bodyCount` unless one is given. Bytes are copied with `memcpy` from the
+    /// strings' contiguous UTF-8 and numbers written by hand: this runs once per response.
     init(status: Int, headers: [(name: String, value: String)], bodyCount: Int) {
         let status = (100...999).contains(status) ? status : 500
-        let lengthDigits = String(bodyCount)
-        var byteCount = 7 + 3 + ResponseHeaderBlock.contentLength.count + lengthDigits.utf8.count
+        var byteCount = 7 + 3 + 14 + 20
         for (name, value) in headers { byteCount += name.utf8.count + value.utf8.count }
         let maxFields = headers.count + 2
         let fieldBytes = maxFields * MemoryLayout<nghttp2_nv>.stride
@@ -33,37 +31,96 @@ final class ResponseHeaderBlock {
         var cursor = (storage + fieldBytes).assumingMemoryBound(to: UInt8.self)
         var n = 0
         var hasContentLength = false
+        let noCopy = UInt8(NGHTTP2_NV_FLAG_NO_COPY_NAME.rawValue | NGHTTP2_NV_FLAG_NO_COPY_VALUE.rawValue)
 
-        func put(_ name: some Collection<UInt8>, _ value: some Collection<UInt8>, lowercase: Bool) -> Bool {
-            let namePtr = cursor
-            for byte in name {
-                cursor.pointee = lowercase && byte >= 65 && byte <= 90 ? byte | 0x20 : byte
-                cursor += 1
+        func field(name: UnsafeMutablePointer<UInt8>, nameCount: Int, valueCount: Int) {
+            fields[n] = nghttp2_nv(
+                name: name, value: name + nameCount, namelen: nameCount, valuelen: valueCount, flags: noCopy)
+            n += 1
+        }
+        func copy(_ string: String, lowercase: Bool) -> Int {
+            var string = string
+            return string.withUTF8 { bytes in
+                guard let base = bytes.baseAddress else { return 0 }
+                if lowercase {
+                    for i in 0..<bytes.count {
+                        let byte = base[i]
+                        cursor[i] = byte >= 65 && byte <= 90 ? byte | 0x20 : byte
+                    }
+                } else {
+                    cursor.update(from: base, count: bytes.count)
+                }
+                return bytes.count
             }
-            let nameBuffer = UnsafeBufferPointer(start: namePtr, count: name.count)
-            if lowercase, ResponseHeaderBlock.forbidden.contains(where: { $0.elementsEqual(nameBuffer) }) {
-                cursor = namePtr
-                return false
+        }
+        func digits(_ value: Int) -> Int {
+            var v = max(0, value)
+            var count = 1
+            var probe = v
+            while probe >= 10 {
+                probe /= 10
+                count += 1
             }
-            if lowercase, ResponseHeaderBlock.contentLength.elementsEqual(nameBuffer) { hasContentLength = true }
-            let valuePtr = cursor
-            for byte in value {
+            for i in stride(from: count - 1, through: 0, by: -1) {
+                cursor[i] = UInt8(truncatingIfNeeded: 48 + v % 10)
+                v /= 10
+            }
+            return count
+        }
+
+        let statusName = cursor
+        for byte in ":status".utf8 {
+            cursor.pointee = byte
+            cursor += 1
+        }
+        cursor += digits(status)
+        field(name: statusName, nameCount: 7, valueCount: 3)
+        for (name, value) in headers {
+            let start = cursor
+            let nameCount = copy(name, lowercase: true)
+            let kind = Self.classify(UnsafeBufferPointer(start: start, count: nameCount))
+            if kind == .forbidden { continue }  // not kept: the cursor stays
+            if kind == .contentLength { hasContentLength = true }
+            cursor += nameCount
+            let valueCount = copy(value, lowercase: false)
+            cursor += valueCount
+            field(name: start, nameCount: nameCount, valueCount: valueCount)
+        }
+        if !hasContentLength {
+            let start = cursor
+            for byte in "content-length".utf8 {
                 cursor.pointee = byte
                 cursor += 1
             }
-            fields[n] = nghttp2_nv(
-                name: namePtr, value: valuePtr, namelen: name.count, valuelen: value.count,
-                flags: UInt8(NGHTTP2_NV_FLAG_NO_COPY_NAME.rawValue | NGHTTP2_NV_FLAG_NO_COPY_VALUE.rawValue))
-            n += 1
-            return true
+            let count = digits(bodyCount)
+            cursor += count
+            field(name: start, nameCount: 14, valueCount: count)
         }
-        _ = put(":status".utf8, String(status).utf8, lowercase: false)
-        for (name, value) in headers { _ = put(name.utf8, value.utf8, lowercase: true) }
-        if !hasContentLength { _ = put(ResponseHeaderBlock.contentLength, lengthDigits.utf8, lowercase: false) }
         self.storage = storage
         self.fields = fields
         self.count = n
     }
 
-    deinit { storage.deallocate() }
+    /// What a lower-cased field name means to the block.
+    enum NameKind { case ordinary, contentLength, forbidden }
+
+    /// Whether `name` is `content-length` or one of the connection-specific fields HTTP/2 forbids
+    /// (connection, keep-alive, proxy-connection, transfer-encoding, upgrade); by length first.
+    static func classify(_ name: UnsafeBufferPointer<UInt8>) -> NameKind {
+        func `is`(_ literal: StaticString) -> Bool {
+            literal.utf8CodeUnitCount == name.count
+                && memcmp(literal.utf8Start, name.baseAddress!, name.count) == 0
+        }
+        switch name.count {
+        case 7: return `is`("upgrade") ? .forbidden : .ordinary
+        case 10: return `is`("connection") || `is`("keep-alive") ? .forbidden : .ordinary
+        case 14: return `is`("content-length") ? .contentLength : .ordinary
+        case 16: return `is`("proxy-connection") ? .forbidden : .ordinary
+        case 17: return `is`("transfer-encoding") ? .forbidden : .ordinary
+        default: return .ordinary
+        }
+    }
+
+    /// Frees the block; the owner calls it once, when nghttp2 no longer points into it.
+    func deallocate() { storage.deallocate() }
 }

@@ -17,7 +17,7 @@ extension ServerSession {
             guard type == UInt8(NGHTTP2_HEADERS.rawValue) else { return 0 }
             let me = ServerSession.from(userData)
             let streamID = header.pointee.stream_id
-            guard me.streams[streamID] == nil else { return 0 }  // an open stream: nghttp2 judges
+            guard me.stream(streamID) == nil else { return 0 }  // an open stream: nghttp2 judges
             // Without retained closed streams libnghttp2 ignores frames on closed streams and new streams
             // numbered below earlier ones; RFC 9113 §5.1 and §5.1.1 make them connection errors.
             let code: UInt32
@@ -31,7 +31,7 @@ extension ServerSession {
         }
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
             guard let frame, ServerSession.isRequestHeaders(frame) else { return 0 }
-            ServerSession.from(userData).streams[frame.pointee.hd.stream_id] = StreamState()
+            ServerSession.from(userData).openStream(frame.pointee.hd.stream_id)
             return 0
         }
         nghttp2_session_callbacks_set_on_header_callback(callbacks) {
@@ -50,14 +50,14 @@ extension ServerSession {
         }
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, streamID, data, length, userData in
             let me = ServerSession.from(userData)
-            guard me.streams[streamID] != nil else { return 0 }
+            guard me.stream(streamID) != nil else { return 0 }
             me.delegate?.serverSession(
                 me, didReceiveData: UnsafeRawBufferPointer(start: data, count: length), streamID: streamID)
             return 0
         }
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, streamID, errorCode, userData in
             let me = ServerSession.from(userData)
-            guard me.streams.removeValue(forKey: streamID) != nil else { return 0 }
+            guard me.closeStream(streamID) else { return 0 }
             me.delegate?.serverSession(me, didCloseStream: streamID, errorCode: errorCode)
             return 0
         }
@@ -69,7 +69,7 @@ extension ServerSession {
             }
             guard frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 else { return 0 }
             let streamID = frame.pointee.hd.stream_id
-            guard let state = ServerSession.from(userData).streams[streamID], state.resetAfterResponse,
+            guard let state = ServerSession.from(userData).stream(streamID), state.resetAfterResponse,
                 nghttp2_session_get_stream_remote_close(session, streamID) == 0
             else { return 0 }
             _ = nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, HTTP2ErrorCode.noError)
@@ -93,7 +93,7 @@ extension ServerSession {
     /// next DATA frame carries, without copying it (NO_COPY; `sendBody` writes it).
     static let readBody: nghttp2_data_source_read_callback = { _, streamID, _, length, flags, _, userData in
         let me = ServerSession.from(userData)
-        guard let state = me.streams[streamID], let body = state.body, let flags else {
+        guard let state = me.stream(streamID), let body = state.body, let flags else {
             return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
         }
         if me.isDataPaused {
@@ -113,7 +113,7 @@ extension ServerSession {
     /// Records one request header field (pseudo-headers into their slots), enforcing the
     /// header list size limit.
     func onHeader(streamID: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
-        guard let state = streams[streamID] else { return }
+        guard let state = stream(streamID) else { return }
         state.head.size += name.count + value.count + 32
         if state.head.size > Int(settings.maxHeaderListSize) {
             state.head.exceedsHeaderListSize = true
@@ -139,7 +139,7 @@ extension ServerSession {
         let endStream = header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
         switch UInt32(header.type) {
         case NGHTTP2_HEADERS.rawValue:
-            guard let state = streams[header.stream_id] else { return }
+            guard let state = stream(header.stream_id) else { return }
             if frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST {
                 delegate?.serverSession(
                     self, didReceiveHead: state.head, streamID: header.stream_id, endStream: endStream)
@@ -147,7 +147,7 @@ extension ServerSession {
                 delegate?.serverSession(self, didEndStream: header.stream_id)
             }
         case NGHTTP2_DATA.rawValue:
-            if endStream, streams[header.stream_id] != nil {
+            if endStream, stream(header.stream_id) != nil {
                 delegate?.serverSession(self, didEndStream: header.stream_id)
             }
         case NGHTTP2_PING.rawValue:
@@ -161,7 +161,7 @@ extension ServerSession {
     /// Writes one DATA frame: nghttp2's 9-byte frame header, then the next `length` body bytes.
     func sendBody(streamID: Int32, frameHeader: UnsafePointer<UInt8>?, length: Int) {
         emit(UnsafeRawBufferPointer(start: frameHeader, count: 9))
-        guard length > 0, let state = streams[streamID], let body = state.body else { return }
+        guard length > 0, let state = stream(streamID), let body = state.body else { return }
         let start = state.sendOffset
         state.sendOffset += length
         body.withBytes(in: start..<start + length) { emit($0) }

@@ -7,15 +7,22 @@ import CNghttp2
 /// with `submitResponse(streamID:status:headers:body:)`, then call `send(limit:)` to get the
 /// outbound bytes (also through the delegate). Not thread-safe: use it from one thread at a time.
 public final class ServerSession {
-    /// Receives events and outbound bytes; held weakly (the delegate normally owns the session).
-    public weak var delegate: (any ServerSessionDelegate)?
+    /// Receives events and outbound bytes. Not retained: the delegate owns the session and the session
+    /// calls it only from inside `receive` and `send`, which the delegate calls (a `weak` reference cost an
+    /// atomic load per callback, several per request).
+    public unowned(unsafe) var delegate: (any ServerSessionDelegate)?
     /// The settings advertised to the client.
     public let settings: ServerSessionSettings
 
     /// The `nghttp2_session*`; set once in `init`.
     private(set) var session: OpaquePointer!
-    /// Open streams by id.
-    var streams: [Int32: StreamState] = [:]
+    /// Open streams: each `StreamState` is retained once and attached to its nghttp2 stream as the stream's
+    /// user data, so a lookup is nghttp2's own stream-map lookup (it does one per frame anyway) instead of a
+    /// Swift dictionary with hashing; a doubly linked list through the states lets `deinit` release the
+    /// streams nghttp2 never closed.
+    var firstStream: StreamState?
+    /// Number of open streams.
+    private(set) var streamCount = 0
     /// True while DATA frames are held back (see `pauseData()`).
     public private(set) var isDataPaused = false
     /// Streams whose data source returned `NGHTTP2_ERR_DEFERRED` since the last `resumeData()`.
@@ -94,10 +101,50 @@ public final class ServerSession {
 
     deinit {
         if let session { nghttp2_session_del(session) }
+        var next = firstStream
+        while let state = next {
+            next = state.next
+            state.next = nil
+            state.previous = nil
+            Unmanaged.passUnretained(state).release()
+        }
+        firstStream = nil
     }
 
     /// The number of streams currently open.
-    public var openStreamCount: Int { streams.count }
+    public var openStreamCount: Int { streamCount }
+
+    /// The open stream `streamID` (one whose request headers began), or nil.
+    @inline(__always)
+    func stream(_ streamID: Int32) -> StreamState? {
+        guard let pointer = nghttp2_session_get_stream_user_data(session, streamID) else { return nil }
+        return Unmanaged<StreamState>.fromOpaque(pointer).takeUnretainedValue()
+    }
+
+    /// Opens the state of a stream whose request headers begin.
+    func openStream(_ streamID: Int32) {
+        let state = StreamState()
+        state.next = firstStream
+        firstStream?.previous = state
+        firstStream = state
+        streamCount += 1
+        _ = nghttp2_session_set_stream_user_data(session, streamID, Unmanaged.passRetained(state).toOpaque())
+    }
+
+    /// Releases the state of a closing stream; false when it had none.
+    func closeStream(_ streamID: Int32) -> Bool {
+        guard let pointer = nghttp2_session_get_stream_user_data(session, streamID) else { return false }
+        _ = nghttp2_session_set_stream_user_data(session, streamID, nil)
+        let unmanaged = Unmanaged<StreamState>.fromOpaque(pointer)
+        let state = unmanaged.takeUnretainedValue()
+        if let previous = state.previous { previous.next = state.next } else { firstStream = state.next }
+        state.next?.previous = state.previous
+        state.next = nil
+        state.previous = nil
+        streamCount -= 1
+        unmanaged.release()
+        return true
+    }
 
     /// True when nghttp2 still expects to read (false after GOAWAY once no stream is left).
     public var wantsRead: Bool { nghttp2_session_want_read(session) != 0 }
@@ -118,7 +165,7 @@ public final class ServerSession {
         while let frame = scanner.nextDataFrame(in: bytes, from: fed) {
             if frame.start > fed { try feed(base + fed, count: frame.start - fed) }
             fed = max(fed, frame.start)
-            if streams[frame.streamID] == nil, streamIDs.data(frame.streamID) == .streamClosed {
+            if stream(frame.streamID) == nil, streamIDs.data(frame.streamID) == .streamClosed {
                 _ = nghttp2_session_terminate_session(session, HTTP2ErrorCode.streamClosed)
                 throw NGHTTP2Error(
                     code: NGHTTP2_ERR_PROTO.rawValue, operation: "DATA on closed stream \(frame.streamID)")
@@ -173,10 +220,10 @@ public final class ServerSession {
     /// an empty body ends the stream with the HEADERS frame. With `resetAfterSending`, a client
     /// still sending the request gets RST_STREAM(NO_ERROR) once the response is out (RFC 9113 §8.1).
     public func submitResponse(
-        streamID: Int32, status: Int, headers: [(name: String, value: String)], body: some ResponseBody,
+        streamID: Int32, status: Int, headers: [(name: String, value: String)], body: any ResponseBody,
         resetAfterSending: Bool = false
     ) throws(NGHTTP2Error) {
-        guard let state = streams[streamID], state.responseHeaders == nil else {
+        guard let state = stream(streamID), !state.hasResponse else {
             throw NGHTTP2Error(
                 code: NGHTTP2_ERR_STREAM_CLOSED.rawValue, operation: "submitResponse(stream \(streamID))")
         }
@@ -209,7 +256,7 @@ public final class ServerSession {
         let ids = deferredStreams
         deferredStreams.removeAll(keepingCapacity: true)
         for id in ids {
-            streams[id]?.deferred = false
+            stream(id)?.deferred = false
             _ = nghttp2_session_resume_data(session, id)
         }
     }

@@ -4,7 +4,7 @@ final class StreamState {
     /// The request head, filled by the header callbacks.
     var head = RequestHead()
     /// The submitted response's header block; nghttp2 points into it until HEADERS is sent.
-    var responseHeaders: ResponseHeaderBlock?
+    var responseHeaders: ResponseHeaderBlock?  // freed in deinit
     /// The submitted response body.
     var body: (any ResponseBody)?
     /// Body bytes handed to nghttp2 by the data source read callback so far.
@@ -16,7 +16,16 @@ final class StreamState {
     var resetAfterResponse = false
     /// True while the data source returned `NGHTTP2_ERR_DEFERRED` and awaits `resumeData`.
     var deferred = false
+    /// Neighbours in the session's list of open streams (see `ServerSession.firstStream`); `next` holds the
+    /// list's one reference to each state besides the retain in nghttp2's user data, so it is unowned.
+    unowned(unsafe) var previous: StreamState?
+    unowned(unsafe) var next: StreamState?
 
     /// A stream with nothing received yet.
     init() {}
+
+    deinit { responseHeaders?.deallocate() }
+
+    /// True once a response was submitted.
+    var hasResponse: Bool { responseHeaders != nil }
 }

@@ -11,8 +11,14 @@ final class LoopMetrics {
         100_000_000, 1_000_000_000,
     ]
 
-    private var requests: [RouteStatus: Int] = [:]
-    private var latency: [Route: LatencyHistogram] = [:]
+    /// Statuses counted one by one; anything outside is counted as 999 (responses are 100...999 anyway).
+    static let statuses = 100...999
+    /// Requests by route and status: `[route.index * statuses.count + status - 100]`. An array, not a
+    /// dictionary: hashing a `Route` hashes its raw string, which cost more than the rest of `/healthz`'s
+    /// routing together.
+    private var requests = [Int](repeating: 0, count: Route.allCases.count * statuses.count)
+    /// Latency by `route.index`.
+    private var latency = [LatencyHistogram](repeating: LatencyHistogram(), count: Route.allCases.count)
     private var decisions: [[Int]] = []
     private var decisionLabels: [(slot: String, outcomes: [String])] = []
     private var retiredDecisions: [DecisionKey: Int] = [:]
@@ -20,8 +26,9 @@ final class LoopMetrics {
     /// Records one answered request.
     @inline(__always)
     func record(route: Route, status: Int, nanoseconds: Int64) {
-        requests[RouteStatus(route: route, status: status), default: 0] += 1
-        latency[route, default: LatencyHistogram()].record(nanoseconds)
+        let status = Self.statuses.contains(status) ? status : Self.statuses.upperBound
+        requests[route.index &* Self.statuses.count &+ (status &- Self.statuses.lowerBound)] &+= 1
+        latency[route.index].record(nanoseconds)
     }
 
     /// Records one slot decision.
@@ -56,7 +63,16 @@ final class LoopMetrics {
                 d[DecisionKey(slot: entry.slot, outcome: label), default: 0] += decisions[s][o]
             }
         }
-        return MetricsSnapshot(requests: requests, latency: latency, decisions: d, renderCache: cache)
+        var byStatus: [RouteStatus: Int] = [:]
+        var byRoute: [Route: LatencyHistogram] = [:]
+        for route in Route.allCases {
+            for status in Self.statuses {
+                let n = requests[route.index * Self.statuses.count + status - Self.statuses.lowerBound]
+                if n > 0 { byStatus[RouteStatus(route: route, status: status)] = n }
+            }
+            if latency[route.index].counts.contains(where: { $0 > 0 }) { byRoute[route] = latency[route.index] }
+        }
+        return MetricsSnapshot(requests: byStatus, latency: byRoute, decisions: d, renderCache: cache)
     }
 }
 
@@ -74,6 +90,24 @@ enum Route: String, Sendable, CaseIterable {
     case profile = "/v1/profiles/{id}"
     case ingestSegment = "/v1/ingest/segment"
     case other = "other"
+
+    /// The route's position in `allCases`, for array-indexed counters.
+    var index: Int {
+        switch self {
+        case .decide: 0
+        case .slot: 1
+        case .healthz: 2
+        case .readyz: 3
+        case .metrics: 4
+        case .webhook: 5
+        case .admin: 6
+        case .preview: 7
+        case .deltas: 8
+        case .profile: 9
+        case .ingestSegment: 10
+        case .other: 11
+        }
+    }
 }
 
 /// A route and a status code.

@@ -140,16 +140,35 @@ final class RequestRouter: HTTPRequestHandler {
         }
     }
 
-    /// 405 unless `request.method` is one of `allowed`.
-    func requireMethod(_ request: HTTPRequest, _ allowed: String...) throws(APIError) {
-        guard allowed.contains(request.method) else {
-            var e = APIError(
-                status: 405, code: "method_not_allowed",
-                message: "\(request.method) is not allowed on \(request.path); use \(allowed.joined(separator: " or "))"
-            )
-            e.headers = [("allow", allowed.joined(separator: ", "))]
-            throw e
+    /// 405 unless `request.method` is `allowed`.
+    func requireMethod(_ request: HTTPRequest, _ allowed: String) throws(APIError) {
+        guard request.method == allowed else { throw methodNotAllowed(request, [allowed]) }
+    }
+
+    /// 405 unless `request.method` is `first` or `second` (no array is built per request).
+    func requireMethod(_ request: HTTPRequest, _ first: String, _ second: String) throws(APIError) {
+        guard request.method == first || request.method == second else {
+            throw methodNotAllowed(request, [first, second])
         }
+    }
+
+    /// 405 unless `request.method` is one of `allowed`.
+    func requireMethod(_ request: HTTPRequest, _ first: String, _ second: String, _ more: String...)
+        throws(APIError)
+    {
+        guard request.method == first || request.method == second || more.contains(request.method) else {
+            throw methodNotAllowed(request, [first, second] + more)
+        }
+    }
+
+    /// The 405 answer, with `allow`.
+    private func methodNotAllowed(_ request: HTTPRequest, _ allowed: [String]) -> APIError {
+        var e = APIError(
+            status: 405, code: "method_not_allowed",
+            message: "\(request.method) is not allowed on \(request.path); use \(allowed.joined(separator: " or "))"
+        )
+        e.headers = [("allow", allowed.joined(separator: ", "))]
+        return e
     }
 
     /// The engine, or 503 while no bundle has been compiled.
@@ -168,7 +187,27 @@ final class RequestRouter: HTTPRequestHandler {
     {
         var body = allocator.buffer(capacity: out.count)
         body.writeBytes(out)
-        return HTTPResponse(status: status, headers: [("content-type", contentType)] + extraHeaders, body: body)
+        if extraHeaders.isEmpty, let shared = Self.sharedHeaders(contentType) {
+            return HTTPResponse(status: status, headers: shared, body: body)
+        }
+        var headers = extraHeaders
+        headers.insert(("content-type", contentType), at: 0)
+        return HTTPResponse(status: status, headers: headers, body: body)
+    }
+
+    static let jsonHeaders = [(name: "content-type", value: "application/json")]
+    static let textHeaders = [(name: "content-type", value: "text/plain; charset=utf-8")]
+    static let htmlHeaders = [(name: "content-type", value: "text/html; charset=utf-8")]
+
+    /// A header list shared by every response with only this content type (built once, not per response).
+    @inline(__always)
+    static func sharedHeaders(_ contentType: String) -> [(name: String, value: String)]? {
+        switch contentType {
+        case "application/json": jsonHeaders
+        case "text/plain; charset=utf-8": textHeaders
+        case "text/html; charset=utf-8": htmlHeaders
+        default: nil
+        }
     }
 
     private func health(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
