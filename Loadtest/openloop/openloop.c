@@ -19,10 +19,12 @@
  * latency = completion - send.
  *
  * Requests whose intended (closed loop: actual) send time falls in the warm-up are sent but not measured. After
- * warm-up + duration no new request is scheduled; in-flight requests get --drain-timeout (default 2 s) to finish,
- * then everything is closed. Requests not answered by then count as errors, and so do requests the schedule
- * wanted in the measured window but that were never sent. Exit status: 0 when every request got a 2xx answer,
- * 1 otherwise (errors, non-2xx, incomplete), 2 on usage errors.
+ * warm-up + duration no new request is scheduled; requests already due are still sent, and everything in flight
+ * gets --drain-timeout (default 2 s) to finish, then everything is closed. Requests not answered by then
+ * (incomplete) and requests the schedule wanted in the measured window but that were never sent (unsent) mean
+ * the schedule was not met; they are counted apart from failures. Exit status: 0 when every request got a 2xx
+ * answer; 1 when any failed (stream reset, connection error) or got a non-2xx answer; 3 when none did but some
+ * were unsent or incomplete (the target was more than the server took); 2 on usage errors.
  *
  * Only http:// URLs on 127.0.0.1 or [::1] are accepted. One thread, one epoll loop, non-blocking sockets,
  * TCP_NODELAY, epoll_pwait2 with ns timeouts for the schedule, 1 GiB HTTP/2 stream and connection windows.
@@ -680,7 +682,7 @@ static void write_json(const char *path, double measured_s, double achieved) {
   fprintf(f, "  \"requests\": {\"sent\": %" PRId64 ", \"completed\": %" PRId64 ", \"errors\": %" PRId64
              ", \"unsent\": %" PRId64 ", \"incomplete\": %" PRId64 ", \"stream_errors\": %" PRId64
              ", \"connection_errors\": %" PRId64 "},\n",
-          n_sent, n_completed, n_errors + n_unsent, n_unsent, n_incomplete, n_stream_resets, n_conn_errors);
+          n_sent, n_completed, n_errors, n_unsent, n_incomplete, n_stream_resets, n_conn_errors);
   fprintf(f, "  \"status\": {\"1xx\": %" PRId64 ", \"2xx\": %" PRId64 ", \"3xx\": %" PRId64 ", \"4xx\": %" PRId64
              ", \"5xx\": %" PRId64 ", \"other\": %" PRId64 "},\n",
           n_status[1], n_status[2], n_status[3], n_status[4], n_status[5], n_status[0]);
@@ -863,16 +865,15 @@ int main(int argc, char **argv) {
     for (int e = 0; e < n; e++) conn_event(events[e].data.ptr, events[e].events);
   }
 
-  /* Requests still in flight after the drain timeout, and requests the schedule wanted in the measured window but
-   * that were never sent, are errors. */
+  /* Requests still in flight after the drain timeout (incomplete) and requests the schedule wanted in the measured
+   * window but that were never sent (unsent): the schedule was not met. They are counted apart from failures. */
   for (int i = 0; i < opt_conns; i++) {
     conn *c = &conns[i];
     if (!c->dead) {
       for (int s = 0; s < opt_streams; s++) {
         req *r = &c->reqs[s];
         if (r->sent_ns) {
-          if (r->measured) n_incomplete++;
-          count_finished(r, 0);
+          n_incomplete++;
           r->sent_ns = 0;
         }
       }
@@ -885,29 +886,13 @@ int main(int argc, char **argv) {
     }
     nghttp2_session_del(c->session);
     if (opt_rate > 0) {
-      /* The schedule's requests for this connection with intended times in [warm_end, end). */
-      int64_t scheduled_total = 0;
-      if (!opt_poisson) {
-        double per = (double)opt_conns * 1e9 / opt_rate;
-        double off = (double)i * 1e9 / opt_rate;
-        /* count of k >= 0 with t0 + off + k*per < end_ns, minus those < warm_end_ns */
-        int64_t upto_end = (int64_t)ceil(((double)(end_ns - t0) - off) / per);
-        int64_t upto_warm = (int64_t)ceil(((double)(warm_end_ns - t0) - off) / per);
-        if (upto_end < 0) upto_end = 0;
-        if (upto_warm < 0) upto_warm = 0;
-        scheduled_total = upto_end;
-        int64_t unsent = upto_end - c->k;
-        if (unsent > upto_end - upto_warm) unsent = upto_end - upto_warm;
-        if (unsent > 0) n_unsent += unsent;
-      } else {
-        /* Poisson: walk the remaining schedule up to the end. */
-        int64_t tn = c->next_ns;
-        while (tn < end_ns) {
-          if (tn >= warm_end_ns) n_unsent++;
-          tn += (int64_t)(-log(rng_uniform()) * (double)interval_ns());
-        }
+      /* Requests of this connection's schedule due in the measured window [warm_end, end) but never sent: walk
+       * the rest of the schedule with the same function that issued it (so rounding cannot disagree). */
+      while (schedule_next(c) < end_ns) {
+        if (schedule_next(c) >= warm_end_ns) n_unsent++;
+        c->k++;
+        if (opt_poisson) c->next_ns += (int64_t)(-log(rng_uniform()) * (double)interval_ns());
       }
-      (void)scheduled_total;
     }
   }
   close(epfd);
@@ -916,7 +901,7 @@ int main(int argc, char **argv) {
   if (end_ns - warm_end_ns < (int64_t)(opt_duration * 1e9)) measured_s = (double)(end_ns - warm_end_ns) / 1e9;
   double achieved = measured_s > 0 ? (double)n_completed / measured_s : 0;
   int64_t non2xx = n_status[0] + n_status[1] + n_status[3] + n_status[4] + n_status[5];
-  int64_t total_errors = n_errors + n_unsent + n_warm_errors;
+  int64_t failed = n_errors + n_warm_errors;
 
   printf("openloop: %s, %s, %d connection(s), %d stream(s) max each, %zu URI(s) on %s\n",
          opt_rate > 0 ? "open loop" : "closed loop",
@@ -927,9 +912,9 @@ int main(int argc, char **argv) {
            measured_s, opt_warmup);
   else
     printf("  achieved %.1f req/s over %.3f s (after %.1f s warm-up)\n", achieved, measured_s, opt_warmup);
-  printf("  requests: %" PRId64 " sent, %" PRId64 " completed, %" PRId64 " errors (%" PRId64 " unsent, %" PRId64
-         " incomplete, %" PRId64 " stream errors, %" PRId64 " connection errors)\n",
-         n_sent, n_completed, n_errors + n_unsent, n_unsent, n_incomplete, n_stream_resets, n_conn_errors);
+  printf("  requests: %" PRId64 " sent, %" PRId64 " completed, %" PRId64 " failed (%" PRId64 " stream errors, %" PRId64
+         " connection errors); not completed: %" PRId64 " unsent, %" PRId64 " incomplete\n",
+         n_sent, n_completed, n_errors, n_stream_resets, n_conn_errors, n_unsent, n_incomplete);
   printf("  status codes: %" PRId64 " 2xx, %" PRId64 " 3xx, %" PRId64 " 4xx, %" PRId64 " 5xx, %" PRId64 " other\n",
          n_status[2], n_status[3], n_status[4], n_status[5], n_status[0] + n_status[1]);
   printf("  warm-up: %" PRId64 " sent, %" PRId64 " completed, %" PRId64 " errors, %" PRId64 " non-2xx\n",
@@ -941,10 +926,14 @@ int main(int argc, char **argv) {
   }
   if (h_latency.clamped) printf("  %" PRId64 " latencies above 100 s were clamped\n", h_latency.clamped);
   if (opt_json) write_json(opt_json, measured_s, achieved);
-  if (total_errors || non2xx || n_warm_non2xx) {
-    fprintf(stderr, "openloop: %" PRId64 " failed or incomplete and %" PRId64 " non-2xx requests\n", total_errors,
-            non2xx + n_warm_non2xx);
+  if (failed || non2xx || n_warm_non2xx) {
+    fprintf(stderr, "openloop: %" PRId64 " failed and %" PRId64 " non-2xx requests\n", failed, non2xx + n_warm_non2xx);
     return 1;
+  }
+  if (n_unsent || n_incomplete) {
+    fprintf(stderr, "openloop: schedule not met: %" PRId64 " requests unsent and %" PRId64
+            " unanswered when the run ended\n", n_unsent, n_incomplete);
+    return 3;
   }
   return 0;
 }
