@@ -4,9 +4,12 @@
   report.py --results Loadtest/results/<stamp>    write the report; exit 1 when any request failed or was not 2xx
   report.py --peak <run dir>                      print a run's measured request rate (an integer)
 
-Raw input (under <stamp>/tmp/, not committed): runs/<scenario>/<run>/{meta.json,h2load.txt,log.tsv}, the
-/proc samples tessera.csv and nginx.csv, and <stamp>/environment.json. Latency percentiles come from h2load's
-per-request log (microseconds from a request's start to the end of its response), never from its means.
+Raw input (under <stamp>/tmp/, not committed): runs/<scenario>/<run>/meta.json with h2load.txt and log.tsv (h2load:
+closed-loop peaks, new connections) or openloop.txt and openloop.json (Loadtest/openloop: fixed-rate runs), the /proc
+samples tessera.csv, h2o.csv and nginx.csv, and <stamp>/environment.json. Latency percentiles come from h2load's
+per-request log (microseconds from a request's start to the end of its response) or from the open-loop generator's
+histogram (microseconds from a request's intended send time to the end of its response), never from means.
+Every ratio is to the static-file yardstick, h2o (`static`, `static_h1_newconn`, `static_h2_newconn`).
 """
 import argparse
 import csv
@@ -19,24 +22,30 @@ import shutil
 import sys
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-PERCENTILES = [("p50", 0.50), ("p90", 0.90), ("p99", 0.99), ("p999", 0.999)]
+PERCENTILES = [("p50", 0.50), ("p90", 0.90), ("p99", 0.99), ("p999", 0.999), ("p9999", 0.9999)]
 
 TITLES = {
-    "static": "static file (nginx), HTTP/2",
+    "static": "static file (h2o), HTTP/2",
+    "nginx": "static file (nginx), HTTP/2",
     "healthz": "Tessera /healthz, HTTP/2",
     "decide1": "decide, 1 slot, known users (Zipf)",
     "decide4": "decide, 4 slots, known users (Zipf)",
     "fragment": "/v1/slots/{slot} fragment, known users (Zipf)",
     "anonymous": "decide, 1 slot, anonymous users",
-    "static_h1_newconn": "static file (nginx), HTTP/1.1, new connection per request",
+    "static_h1_newconn": "static file (h2o), HTTP/1.1, new connection per request",
+    "nginx_h1_newconn": "static file (nginx), HTTP/1.1, new connection per request",
     "healthz_h1_newconn": "Tessera /healthz, HTTP/1.1, new connection per request",
     "decide1_h1_newconn": "decide, 1 slot, HTTP/1.1, new connection per request",
-    "static_h2_newconn": "static file (nginx), HTTP/2, one request per connection",
+    "static_h2_newconn": "static file (h2o), HTTP/2, one request per connection",
+    "nginx_h2_newconn": "static file (nginx), HTTP/2, one request per connection",
     "healthz_h2_newconn": "Tessera /healthz, HTTP/2, one request per connection",
     "decide1_h2_newconn": "decide, 1 slot, HTTP/2, one request per connection",
     "mixed_deltas": "decide, 1 slot, while profile deltas stream in (quiet reference, then with deltas)",
     "mixed_publishes": "decide, 1 slot, while 100 template publishes/s arrive (quiet reference, then publishing)",
 }
+# The yardstick (h2o) and Tessera's transport ceiling (/healthz) in each mode; nginx is a second reference.
+REFERENCES = ("static", "nginx", "healthz", "static_h1_newconn", "nginx_h1_newconn", "healthz_h1_newconn",
+              "static_h2_newconn", "nginx_h2_newconn", "healthz_h2_newconn")
 BASELINES = {"stream": ("static", "healthz"),
              "newconn-h1": ("static_h1_newconn", "healthz_h1_newconn"),
              "newconn-h2": ("static_h2_newconn", "healthz_h2_newconn")}
@@ -112,6 +121,23 @@ def parse_log(path):
     return durations, bad, cut
 
 
+def parse_openloop(run_dir):
+    """The open-loop generator's JSON (Loadtest/openloop), or None."""
+    path = os.path.join(run_dir, "openloop.json")
+    if not os.path.exists(path):
+        return None
+    return json.load(open(path))
+
+
+def curve_at(curve, q):
+    """Latency (µs) at quantile q (0..1) from a percentile curve [[percentile, µs], ...] (the first point at or past
+    q; the curve's points are HdrHistogram's percentile ticks, 5 per halving of the distance to 100%)."""
+    for pct, value in curve:
+        if pct >= q * 100 - 1e-9:
+            return value
+    return curve[-1][1] if curve else None
+
+
 def samples(path):
     if not os.path.exists(path):
         return []
@@ -171,8 +197,11 @@ def interference_of(run_dir, system=None, procs=None):
 
 
 def peak_of(run_dir):
-    h = parse_h2load(os.path.join(run_dir, "h2load.txt"))
     meta = json.load(open(os.path.join(run_dir, "meta.json")))
+    if meta.get("tool") == "openloop":
+        o = parse_openloop(run_dir)
+        return o["achieved_rate"] if o else 0.0
+    h = parse_h2load(os.path.join(run_dir, "h2load.txt"))
     if meta.get("mode", "stream") == "stream":
         # Several h2load processes running side by side (fixed-rate runs): their rates add up.
         return sum(h["rps_each"]) if meta.get("procs", 1) > 1 else h["rps"]
@@ -186,7 +215,7 @@ def peak_of(run_dir):
 def collect(results_dir):
     tmp = os.path.join(results_dir, "tmp")
     env = json.load(open(os.path.join(results_dir, "environment.json")))
-    procs = {"tessera": samples(os.path.join(tmp, "tessera.csv")), "nginx": samples(os.path.join(tmp, "nginx.csv"))}
+    procs = {name: samples(os.path.join(tmp, name + ".csv")) for name in ("tessera", "h2o", "nginx")}
     system = system_samples(os.path.join(tmp, "cpus.csv"))
     scenarios = []
     known = list(TITLES)
@@ -205,6 +234,7 @@ def collect(results_dir):
             meta = json.load(open(os.path.join(rdir, "meta.json")))
             h = parse_h2load(os.path.join(rdir, "h2load.txt"))
             durations, bad_log, cut = parse_log(os.path.join(rdir, "log.tsv"))
+            o = parse_openloop(rdir) if meta.get("tool") == "openloop" else None
             cpu, rss = window(procs.get(meta["server"], []), meta["start"], meta["end"])
             measured = peak_of(rdir)
             busy = core_busy(system, meta["start"], meta["end"])
@@ -217,12 +247,37 @@ def collect(results_dir):
                 "server_cpu_percent": cpu, "server_peak_rss_kib": rss,
                 "ttfb_mean_us": h["ttfb_mean_us"], "ttfb_max_us": h["ttfb_max_us"],
                 "connect_mean_us": h["connect_mean_us"], "command": meta["command"],
-                "h2load_invocations": h["blocks"], "procs": meta.get("procs", 1), "cpu_busy_percent": busy,
-                "others_cpu_percent": lost, "attempt": meta.get("attempt", 1),
+                "h2load_invocations": h["blocks"], "cpu_busy_percent": busy,
+                "others_cpu_percent": lost, "attempt": meta.get("attempt", 1), "tool": meta.get("tool", "h2load"),
             }
-            for key, q in PERCENTILES:
-                run[key + "_us"] = percentile(durations, q)
-            run["max_us"] = durations[-1] if durations else None
+            if meta.get("tool") == "openloop":
+                if o is None:
+                    run.update(requests=0, logged=0, errors=1, non_2xx=0, latency_curve=[])
+                    for key, _ in PERCENTILES:
+                        run[key + "_us"] = None
+                    run["max_us"] = None
+                else:
+                    st = o["status"]
+                    run.update(
+                        requests=o["requests"]["completed"], logged=o["latency_us"]["count"],
+                        errors=o["requests"]["errors"] + o["warmup"]["errors"],
+                        non_2xx=st["1xx"] + st["3xx"] + st["4xx"] + st["5xx"] + st["other"] + o["warmup"]["non_2xx"],
+                        unsent=o["requests"]["unsent"], incomplete=o["requests"]["incomplete"],
+                        latency_curve=o["latency_us"]["curve"],
+                        service_p99_us=o["service_us"]["p99"], send_lag_p99_us=o["send_lag_us"]["p99"],
+                        send_lag_max_us=o["send_lag_us"]["max"])
+                    # The generator exits 1 exactly when it counted a failure or a non-2xx answer, 3 when the schedule
+                    # was not met (requests unsent or unanswered at the end: overload, shown, not an error); any other
+                    # non-zero exit (a crash) counts as one error.
+                    if meta["exit"] not in (0, 3) and not (run["errors"] or run["non_2xx"]):
+                        run["errors"] = 1
+                    for key, _ in PERCENTILES:
+                        run[key + "_us"] = o["latency_us"][key]
+                    run["max_us"] = o["latency_us"]["max"]
+            else:
+                for key, q in PERCENTILES:
+                    run[key + "_us"] = percentile(durations, q)
+                run["max_us"] = durations[-1] if durations else None
             run["_durations"] = durations
             bg = os.path.join(rdir, "background.txt")
             if os.path.exists(bg):
@@ -264,7 +319,6 @@ def summarize(env, procs, scenarios):
             "baseline_rps": static["achieved_rps"] if static else None,
             "ratio": round(peak["achieved_rps"] / static["achieved_rps"], 3) if peak and static else None,
             "healthz_rps": health["achieved_rps"] if health else None,
-            "ratio_to_healthz": round(peak["achieved_rps"] / health["achieved_rps"], 3) if peak and health else None,
             "unpinned_peak_rps": unpinned["achieved_rps"] if unpinned else None,
             "unpinned_ratio": round(unpinned["achieved_rps"] / static_unpinned["achieved_rps"], 3)
             if unpinned and static_unpinned else None,
@@ -296,7 +350,9 @@ def summarize(env, procs, scenarios):
 def fmt_us(v):
     if v is None:
         return "–"
-    return f"{v / 1000:.2f} ms" if v >= 10_000 else f"{v} µs"
+    if v >= 1_000:
+        return f"{v / 1000:.2f} ms"
+    return f"{v:.1f} µs" if v < 100 else f"{v:.0f} µs"
 
 
 def fmt_num(v, digits=0):
@@ -324,7 +380,7 @@ def targets(summary):
     if not d or d.get("status") != "measured":
         return rows
     rate50 = next((r for r in d["runs"] if r["run"] == "rate50"), None)
-    rows.append(("decide 1 slot ≥ 50% of the static server's req/s", fmt_ratio(d["ratio"]),
+    rows.append(("decide 1 slot ≥ 50% of the static server's (h2o's) req/s", fmt_ratio(d["ratio"]),
                  d["ratio"] is not None and d["ratio"] >= 0.5))
     rows.append(("decide 1 slot > 50,000 decisions/s on one core", fmt_num(d["peak_rps"]),
                  d["peak_rps"] is not None and d["peak_rps"] > 50_000))
@@ -359,56 +415,66 @@ def write_markdown(path, summary, plot_name):
     L.append(f"Commit `{env['commit']}`{' (with uncommitted changes)' if env['uncommitted_changes'] else ''}, "
              f"{'quick smoke run' if env['quick'] else 'full run'}, {env['profiles']:,} profiles "
              f"(imported in {env['import_seconds']} s). {env['cpus']} CPUs ({env['cpu_model']}), "
-             f"kernel {env['kernel']}, {env['h2load']}, {env['nginx']}. "
+             f"kernel {env['kernel']}, {env['h2load']}, {env.get('h2o', 'h2o')}, {env['nginx']}, "
+             f"{env.get('openloop', 'openloop')}. "
              f"Load average at start {env['loadavg_start']}, at end {env['loadavg_end']} "
              "(the machine is shared: other builds may run at the same time).")
     L.append("")
     mb = env["median_body_bytes"]
     L.append(f"Median response bodies: decide 1 slot {mb['decide1']} B, decide 4 slots {mb['decide4']} B, "
-             f"fragment {mb['fragment']} B; the static baseline serves a {env['static_file_bytes']} B file.")
+             f"fragment {mb['fragment']} B; h2o and nginx serve a static file of {env['static_file_bytes']} B.")
+    L.append("")
+    L.append("**The yardstick is h2o** (`num-threads: 1`) serving that file: every ratio below is to h2o in the same "
+             "mode. nginx (`worker_processes 1`) serving the same file is a second reference, Tessera's own "
+             "`/healthz` its transport ceiling.")
     L.append("")
     shape = env["shape"]
-    L.append("How: pinned runs put the server (Tessera `--threads 1`, nginx `worker_processes 1`) on CPU 0 and "
-             "h2load (`-t 1`) on CPU 1. "
-             f"Peak = closed loop, {shape['peak_clients']} connection(s) × {shape['peak_streams']} streams, "
-             f"{shape['peak_seconds']} s after {shape['warmup_seconds']} s warm-up. Fixed-rate runs: h2load "
-             f"`--rps` over {shape['rate_clients']} connections ({shape['rate_streams']} streams each) per h2load "
-             "process, several processes side by side (below), "
-             f"{shape['rate_seconds']} s, at a fraction of that scenario's own peak. New-connection peaks: "
+    L.append("How: pinned runs put the server (Tessera `--threads 1`, h2o, nginx) on CPU 0 and the client on CPU 1. "
+             f"Peak = closed loop, h2load `-t 1`, {shape['peak_clients']} connection(s) × {shape['peak_streams']} "
+             f"streams, {shape['peak_seconds']} s after {shape['warmup_seconds']} s warm-up. Fixed-rate runs use the "
+             f"open-loop generator (`Loadtest/openloop`): the rate spread evenly over {shape['rate_clients']} "
+             f"connections and over time (at most {shape['rate_streams']} streams in flight each), "
+             f"{shape['rate_seconds']} s after {shape['warmup_seconds']} s warm-up, at a fraction of that scenario's "
+             "own peak. New-connection peaks: "
              f"repeated bursts of {shape['burst']} connections with one request each (req/s = requests / summed "
-             "h2load wall time); their fixed-rate runs open connections at the rate with `-r`. Percentiles are "
-             "nearest-rank over h2load's per-request `--log-file` (request start to end of response; for new "
-             "connections this excludes the TCP connect, shown separately as TTFB). Server CPU and RSS are "
+             "h2load wall time); their fixed-rate runs open connections at the rate with h2load `-r` (every 10 ms). "
+             "Server CPU and RSS are "
              "sampled from /proc every 0.2 s. \"Others' CPU\" is what other processes on this shared machine took: "
-             "CPU 0's busy time (/proc/stat) minus the server's own / CPU 1's minus h2load's (unpinned: both cores "
+             "CPU 0's busy time (/proc/stat) minus the server's own / CPU 1's minus the client's (unpinned: both cores "
              "together); a run that lost more than 10% of either core is repeated up to 3 times (\"try N\"). "
-             "Servers and h2load run at nice -10 when allowed. Every command is listed under each table.")
+             "Servers and clients run at nice -10 when allowed. Every command is listed under each table.")
     L.append("")
-
-    L.append("**About the fixed-rate percentiles.** h2load's `--rps` sends from a timer that fires every 10 ms "
-             "per process, with every connection of the process in phase, so one h2load at a rate R sends R/100 "
-             "requests at once every 10 ms. Fixed-rate runs therefore split the rate over several h2load processes "
-             "started evenly across those 10 ms (see the commands), so a burst is R/100/processes requests. A "
-             "server whose peak is P needs (burst)/P to work through one burst; each scenario lists that drain time. "
-             "The remaining bursts, and the client processes sharing CPU 1, still add to the percentiles: they are "
-             "an upper bound on Tessera's own latency. Requests a connection could not send because its 32 streams "
-             "were busy wait unrecorded in h2load (its log starts the clock at sending), so any run whose achieved "
-             "rate is under 95% of its target is flagged.")
+    L.append("**Latency.** Fixed-rate (open-loop) percentiles are from the generator's histogram (HdrHistogram layout, "
+             "3 significant digits): each request's latency runs from its *intended* send time on the schedule to "
+             "the end of its response, so time a request spent waiting because the server (or the client) fell "
+             "behind counts in full (coordinated omission corrected, as wrk2 does). \"send lag p99\" is how late the "
+             "generator sent requests against the schedule; \"service p99\" is from actual send to response. A "
+             "server that cannot take the rate builds a backlog: requests still unsent or unanswered 2 s after the "
+             "run are listed as \"not completed\" next to the achieved rate (not as errors). "
+             "Closed-loop and new-connection percentiles are nearest-rank over h2load's per-request `--log-file` "
+             "(request start to end of response; for new connections without the TCP connect, shown as TTFB): "
+             "under a closed loop they describe a saturated server, not a latency target.")
     L.append("")
     L.append("## Summary")
     L.append("")
-    L.append("| scenario | peak req/s (pinned) | vs static | vs /healthz | peak req/s (unpinned) | vs static "
-             "(unpinned) | p99 at 50% | p99.9 at 50% | errors |")
+    L.append("| scenario | peak req/s (pinned) | vs h2o | peak req/s (unpinned) | vs h2o (unpinned) | p99 at 50% "
+             "| p99.9 at 50% | p99 at 50% vs h2o's | errors |")
     L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    by = {s["name"]: s for s in summary["scenarios"]}
     for s in summary["scenarios"]:
         if s["status"] != "measured":
             L.append(f"| {s['title']} | not yet available: {s['reason']} | | | | | | | |")
             continue
         r50 = next((r for r in s["runs"] if r["run"] == "rate50"), None)
+        base = by.get(s.get("baseline"))
+        b50 = next((r for r in base["runs"] if r["run"] == "rate50"), None) if base and base.get("runs") else None
+        p99_ratio = None
+        if r50 and b50 and r50.get("p99_us") and b50.get("p99_us"):
+            p99_ratio = r50["p99_us"] / b50["p99_us"]
         L.append(f"| {s['title']} | {fmt_num(s['peak_rps'])} | {fmt_ratio(s['ratio'])} | "
-                 f"{fmt_ratio(s['ratio_to_healthz'])} | {fmt_num(s['unpinned_peak_rps'])} | "
+                 f"{fmt_num(s['unpinned_peak_rps'])} | "
                  f"{fmt_ratio(s['unpinned_ratio'])} | {fmt_us(r50['p99_us']) if r50 else '–'} | "
-                 f"{fmt_us(r50['p999_us']) if r50 else '–'} | "
+                 f"{fmt_us(r50['p999_us']) if r50 else '–'} | {fmt_ratio(p99_ratio)} | "
                  f"{'**' + str(s['errors']) + '**' if s['errors'] else 0} |")
     L.append("")
 
@@ -435,23 +501,35 @@ def write_markdown(path, summary, plot_name):
             L.append(f"Not yet available: {s['reason']}.")
             continue
         newconn = s["mode"] != "stream"
-        L.append(f"Peak {fmt_num(s['peak_rps'])} req/s = {fmt_ratio(s['ratio'])} of `{s['baseline']}` "
-                 f"({fmt_num(s['baseline_rps'])} req/s), {fmt_ratio(s['ratio_to_healthz'])} of Tessera's /healthz "
-                 f"in the same mode ({fmt_num(s['healthz_rps'])} req/s).")
+        health = s.get("healthz_rps")
+        L.append(f"Peak {fmt_num(s['peak_rps'])} req/s = {fmt_ratio(s['ratio'])} of h2o (`{s['baseline']}`, "
+                 f"{fmt_num(s['baseline_rps'])} req/s); Tessera's /healthz in the same mode: {fmt_num(health)} req/s"
+                 f" ({fmt_ratio(health / s['baseline_rps'] if health and s['baseline_rps'] else None)} of h2o).")
         L.append("")
-        head = "| run | target req/s | achieved req/s | p50 | p90 | p99 | p99.9 | max | errors | non-2xx | " \
-               "server CPU | others' CPU | server peak RSS |"
+        head = "| run | target req/s | achieved req/s | vs h2o | p50 | p90 | p99 | p99 vs h2o | p99.9 | p99.99 | max | " \
+               "service p99 | send lag p99 | errors | non-2xx | server CPU | others' CPU | server peak RSS |"
         if newconn:
             head += " TTFB mean (incl. connect) |"
         L.append(head)
         L.append("|" + "---|" * (head.count("|") - 1))
+        base = by.get(s.get("baseline"))
         for r in s["runs"]:
             warn = ""
             if r["rate"] and r["achieved_rps"] < 0.95 * r["rate"]:
                 warn = " ⚠ below target"
+            missed = (r.get("unsent") or 0) + (r.get("incomplete") or 0)
+            if missed:
+                warn += f" ({missed:,} not completed)"
+            b = next((x for x in base["runs"] if x["run"] == r["run"]), None) if base and base.get("runs") else None
+            # Peaks: req/s against h2o's peak. Fixed rates (each at the same fraction of its own peak): p99 against
+            # h2o's p99 in the run of the same name.
+            vs = fmt_ratio(r["achieved_rps"] / b["achieved_rps"]) if not r["rate"] and b and b["achieved_rps"] else "–"
+            vs99 = fmt_ratio(r["p99_us"] / b["p99_us"]) if r["rate"] and b and b.get("p99_us") and r.get("p99_us") \
+                else "–"
             line = (f"| {r['run']}{'' if r['pinned'] else ' (unpinned)'} | {fmt_num(r['rate'])} | "
-                    f"{fmt_num(r['achieved_rps'])}{warn} | {fmt_us(r['p50_us'])} | {fmt_us(r['p90_us'])} | "
-                    f"{fmt_us(r['p99_us'])} | {fmt_us(r['p999_us'])} | {fmt_us(r['max_us'])} | "
+                    f"{fmt_num(r['achieved_rps'])}{warn} | {vs} | {fmt_us(r['p50_us'])} | {fmt_us(r['p90_us'])} | "
+                    f"{fmt_us(r['p99_us'])} | {vs99} | {fmt_us(r['p999_us'])} | {fmt_us(r.get('p9999_us'))} | "
+                    f"{fmt_us(r['max_us'])} | {fmt_us(r.get('service_p99_us'))} | {fmt_us(r.get('send_lag_p99_us'))} | "
                     f"{'**' + str(r['errors']) + '**' if r['errors'] else 0} | "
                     f"{'**' + str(r['non_2xx']) + '**' if r['non_2xx'] else 0} | "
                     f"{fmt_num(r['server_cpu_percent'])}% | "
@@ -460,13 +538,6 @@ def write_markdown(path, summary, plot_name):
             if newconn:
                 line += f" {fmt_us(round(r['ttfb_mean_us'])) if r['ttfb_mean_us'] else '–'} |"
             L.append(line)
-        rates = [r for r in s["runs"] if r["rate"] and r["mode"] == "stream"]
-        if rates and s["peak_rps"]:
-            L.append("")
-            L.append("h2load bursts (every 10 ms per process, processes staggered): " + ", ".join(
-                f"{r['run']} {r['rate'] / 100 / r.get('procs', 1):,.0f} requests ≈ "
-                f"{r['rate'] / 100 / r.get('procs', 1) / s['peak_rps'] * 1e6:,.0f} µs to drain at peak"
-                for r in rates) + ".")
         for r in s["runs"]:
             if r.get("background"):
                 L.append("")
@@ -475,10 +546,7 @@ def write_markdown(path, summary, plot_name):
         L.append("<details><summary>commands</summary>")
         L.append("")
         for r in s["runs"]:
-            if r.get("procs", 1) > 1:
-                n = f" ({r['procs']} processes side by side, started 10/{r['procs']} ms apart)"
-            else:
-                n = f" (repeated {r['h2load_invocations']}×)" if r["h2load_invocations"] > 1 else ""
+            n = f" (repeated {r['h2load_invocations']}×)" if r["h2load_invocations"] > 1 else ""
             L.append(f"- {r['run']}{n}: `{r['command']}`")
         L.append("")
         L.append("</details>")
@@ -491,7 +559,7 @@ def write_markdown(path, summary, plot_name):
                  f" MiB, max {rss['max_kib'] / 1024:.1f} MiB (VmHWM {rss['hwm_kib'] / 1024:.1f} MiB), "
                  f"{rss['samples']} samples, {rss['requests_served']:,} Tessera requests. RSS includes the pages of "
                  "the memory-mapped LMDB file that requests touched (RssFile, last "
-                 f"{rss['file_last_kib'] / 1024:.1f} MiB), which grows as more of the 200,000 profiles are read; the "
+                 f"{rss['file_last_kib'] / 1024:.1f} MiB), which grows as more of the profiles are read; the "
                  f"heap and stacks (RssAnon) went {rss['anon_first_kib'] / 1024:.1f} → "
                  f"{rss['anon_last_kib'] / 1024:.1f} MiB (max {rss['anon_max_kib'] / 1024:.1f} MiB). \"Flat\" is "
                  "judged on RssAnon: growth of at most 4 MiB or 10%.")
@@ -509,27 +577,38 @@ def plot(path, scenarios):
                        key=lambda n: int(n[4:]))
     if not rate_runs:
         return False
-    fig, axes = plt.subplots(1, len(rate_runs), figsize=(6 * len(rate_runs), 4.8), squeeze=False, sharey=True)
-    qs = [0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999]
-    xs = [-math.log10(1 - q) for q in qs]
+    fig, axes = plt.subplots(1, len(rate_runs), figsize=(6.5 * len(rate_runs), 5), squeeze=False, sharey=True)
+    ticks = [0.5, 0.9, 0.99, 0.999, 0.9999, 0.99999]
     for ax, run_name in zip(axes[0], rate_runs):
         for s in stream:
             r = next((r for r in s["runs"] if r["run"] == run_name), None)
-            if not r or not r["_durations"]:
+            if not r:
                 continue
-            ys = [percentile(r["_durations"], q) for q in qs]
-            style = "--" if s["name"] in ("static", "healthz") else "-"
-            ax.plot(xs, ys, style, marker="o", markersize=3,
-                    label=f"{s['name']} @ {fmt_num(r['rate'])}/s")
-        ax.set_xticks(xs)
-        ax.set_xticklabels([f"{q * 100:g}" for q in qs], rotation=45)
+            if r.get("latency_curve"):
+                # The generator's full percentile curve (HdrHistogram ticks), up to its last point below 100%.
+                pts = [(p / 100, v) for p, v in r["latency_curve"] if p < 100 and p >= 50]
+            elif r["_durations"]:
+                qs = [0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999]
+                pts = [(q, percentile(r["_durations"], q)) for q in qs]
+            else:
+                continue
+            if not pts:
+                continue
+            xs = [-math.log10(1 - q) for q, _ in pts]
+            ys = [max(v, 1) for _, v in pts]
+            style = "--" if s["name"] in REFERENCES else "-"
+            name = {"static": "h2o static", "nginx": "nginx static"}.get(s["name"], s["name"])
+            ax.plot(xs, ys, style, linewidth=1.4, label=f"{name} @ {fmt_num(r['rate'])}/s")
+        ax.set_xticks([-math.log10(1 - q) for q in ticks])
+        ax.set_xticklabels([f"{q * 100:g}" for q in ticks])
         ax.set_yscale("log")
         ax.set_xlabel("percentile")
-        ax.set_title(f"fixed rate at {run_name[4:]}% of each scenario's peak")
+        ax.set_title(f"open loop at {run_name[4:]}% of each scenario's peak")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
-    axes[0][0].set_ylabel("latency (µs, log scale)")
-    fig.suptitle("Tessera (solid) against nginx static file and Tessera /healthz (dashed), pinned")
+    axes[0][0].set_ylabel("latency from intended send time (µs, log scale)")
+    fig.suptitle("Tessera (solid) against h2o, nginx (static file) and Tessera /healthz (dashed)\n"
+                 "pinned, open-loop generator", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return True
@@ -561,6 +640,12 @@ def main():
     # Small h2load summaries are kept with the report (for new-connection bursts: the last block only).
     keep = os.path.join(a.results, "h2load")
     os.makedirs(keep, exist_ok=True)
+    # The open-loop generator's summaries and JSON (with the full percentile curve) likewise.
+    keep_ol = os.path.join(a.results, "openloop")
+    for f in glob.glob(os.path.join(a.results, "tmp", "runs", "*", "*", "openloop.*")):
+        scenario, run = f.split(os.sep)[-3:-1]
+        os.makedirs(keep_ol, exist_ok=True)
+        shutil.copy(f, os.path.join(keep_ol, f"{scenario}-{run}{os.path.splitext(f)[1]}"))
     for f in glob.glob(os.path.join(a.results, "tmp", "runs", "*", "*", "h2load.txt")):
         scenario, run = f.split(os.sep)[-3:-1]
         text = open(f).read()
