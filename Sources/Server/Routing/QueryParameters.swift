@@ -4,14 +4,48 @@ struct QueryParameters {
     var pairs: [(name: String, value: String)] = []
 
     /// Parses `query` (without the `?`); malformed percent escapes are kept literally.
+    ///
+    /// Scans the query's UTF-8 bytes once and makes each name and value straight from its bytes (a `Substring`
+    /// split went through `Character` indexing, ~10% of a decide's server time).
     init(_ query: String?) {
-        guard let query, !query.isEmpty else { return }
-        for part in query.split(separator: "&", omittingEmptySubsequences: true) {
-            if let eq = part.firstIndex(of: "=") {
-                pairs.append((Self.decode(part[..<eq]), Self.decode(part[part.index(after: eq)...])))
-            } else {
-                pairs.append((Self.decode(part[...]), ""))
+        guard var query, !query.isEmpty else { return }
+        query.withUTF8 { bytes in
+            pairs.reserveCapacity(4)
+            var start = 0
+            while start <= bytes.count {
+                var end = start
+                var equals = -1
+                while end < bytes.count, bytes[end] != UInt8(ascii: "&") {
+                    if equals < 0, bytes[end] == UInt8(ascii: "=") { equals = end }
+                    end += 1
+                }
+                if end > start {
+                    if equals >= 0 {
+                        pairs.append(
+                            (
+                                Self.decode(UnsafeBufferPointer(rebasing: bytes[start..<equals])),
+                                Self.decode(UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<end]))
+                            ))
+                    } else {
+                        pairs.append((Self.decode(UnsafeBufferPointer(rebasing: bytes[start..<end])), ""))
+                    }
+                }
+                start = end + 1
             }
+        }
+    }
+
+    /// The non-empty comma-separated items of `list` (e.g. `slots=a,b`), split on its bytes.
+    static func commaSeparated(_ list: String) -> [String] {
+        var list = list
+        return list.withUTF8 { bytes in
+            var items: [String] = []
+            var start = 0
+            for i in 0...bytes.count where i == bytes.count || bytes[i] == UInt8(ascii: ",") {
+                if i > start { items.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)) }
+                start = i + 1
+            }
+            return items
         }
     }
 
@@ -23,26 +57,29 @@ struct QueryParameters {
 
     /// Percent-decoding with `+` as space; invalid UTF-8 is repaired rather than rejected.
     static func decode(_ s: Substring) -> String {
-        let utf8 = s.utf8
-        guard utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(s) }
+        var s = s
+        return s.withUTF8 { decode($0) }
+    }
+
+    /// Percent-decoding of UTF-8 bytes with `+` as space; invalid UTF-8 is repaired rather than rejected.
+    static func decode(_ utf8: UnsafeBufferPointer<UInt8>) -> String {
+        guard utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else {
+            return String(decoding: utf8, as: UTF8.self)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(utf8.count)
-        var i = utf8.startIndex
-        while i != utf8.endIndex {
+        var i = 0
+        while i < utf8.count {
             let c = utf8[i]
             if c == UInt8(ascii: "+") {
                 out.append(0x20)
-            } else if c == UInt8(ascii: "%"), let h1 = utf8.index(i, offsetBy: 1, limitedBy: utf8.endIndex),
-                h1 != utf8.endIndex, let h2 = utf8.index(h1, offsetBy: 1, limitedBy: utf8.endIndex),
-                h2 != utf8.endIndex,
-                let a = hex(utf8[h1]), let b = hex(utf8[h2])
-            {
+            } else if c == UInt8(ascii: "%"), i + 2 < utf8.count, let a = hex(utf8[i + 1]), let b = hex(utf8[i + 2]) {
                 out.append(a << 4 | b)
-                i = h2
+                i += 2
             } else {
                 out.append(c)
             }
-            i = utf8.index(after: i)
+            i += 1
         }
         return String(decoding: out, as: UTF8.self)
     }

@@ -140,7 +140,7 @@ extension RequestRouter {
     static func decisionFromQuery(_ query: String?) throws(APIError) -> DecisionRequest {
         let params = QueryParameters(query)
         let user = try user(params["user"])
-        let slots = try slots((params["slots"] ?? "").split(separator: ",").map(String.init))
+        let slots = try slots(QueryParameters.commaSeparated(params["slots"] ?? ""))
         var context = RequestContext()
         var explain = false
         for p in params.pairs {
