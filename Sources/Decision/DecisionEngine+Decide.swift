@@ -138,9 +138,9 @@ extension DecisionEngine {
                 if id < segmentBitByID.count, segmentBitByID[id] >= 0 { scope.segments.insert(Int(segmentBitByID[id])) }
             }
         }
-        for (bit, condition) in segmentConditions.enumerated() {
-            guard let condition, !scope.segments.contains(bit) else { continue }
-            if condition.evaluate(in: scope) { scope.segments.insert(bit) }
+        // By index, not `enumerated()`: that copied each condition (and retained its arrays) per segment.
+        for bit in segmentConditions.indices where !scope.segments.contains(bit) {
+            if segmentConditions[bit]?.evaluate(in: scope) == true { scope.segments.insert(bit) }
         }
     }
 

@@ -18,8 +18,18 @@ public struct Condition: Sendable, Codable {
     }
 
     /// Whether the condition holds for the values in `scope`.
+    ///
+    /// The resolver borrows the scope and the path tables through pointers for the evaluation: holding them by
+    /// value copied the scope (and retained every reference in it) once per condition, which made
+    /// retain/release the largest item of a decide profile.
     public func evaluate<S: ConditionScope>(in scope: S) -> Bool {
-        root.matches(ScopeResolver(scope: scope, bindings: bindings, paths: referencedPaths, now: scope.now))
+        withUnsafePointer(to: scope) { scope in
+            bindings.withUnsafeBufferPointer { bindings in
+                referencedPaths.withUnsafeBufferPointer { paths in
+                    root.matches(ScopeResolver(scope: scope, bindings: bindings, paths: paths, now: scope.pointee.now))
+                }
+            }
+        }
     }
 
     /// The names of the saved groups (list segments) the condition tests, in order of first appearance.

@@ -42,19 +42,21 @@ protocol SlotResolver: Evaluation {
 }
 
 /// Top-level slots: through the scope, with the binder's numbers.
+/// Valid only inside ``Condition/evaluate(in:)``, which owns what the pointers point to.
 struct ScopeResolver<Scope: ConditionScope>: SlotResolver {
-    let scope: Scope
-    let bindings: [Int]
-    let paths: [FieldPath]
+    let scope: UnsafePointer<Scope>
+    let bindings: UnsafeBufferPointer<Int>
+    let paths: UnsafeBufferPointer<FieldPath>
     let now: Double
 
+    @inline(__always)
     func value(slot: Int) -> Scope.Value {
-        scope.value(binding: bindings[slot], path: paths[slot])
+        scope.pointee.value(binding: bindings[slot], path: paths[slot])
     }
 
     @inline(__always)
     func savedGroup(_ group: Int, contains member: SavedGroupMember?) -> Bool? {
-        scope.savedGroup(group, contains: member)
+        scope.pointee.savedGroup(group, contains: member)
     }
 }
 
