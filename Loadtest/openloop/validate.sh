@@ -55,27 +55,13 @@ trap 'exit 130' INT TERM
 
 mkdir -p "$tmp/root"
 python3 -c 'import sys; n=486; b=("{\"pad\":\"" + "x"*n)[:n-2] + "\"}"; sys.stdout.write(b)' >"$tmp/root/decision.json"
-user_line=""
-[ "$(id -u)" -ne 0 ] || user_line="user: root"
-cat >"$tmp/h2o.conf" <<EOF
-num-threads: 1
-$user_line
-pid-file: $tmp/h2o.pid
-error-log: $tmp/h2o-error.log
-listen:
-  host: 127.0.0.1
-  port: $port
-hosts:
-  default:
-    paths:
-      /:
-        file.dir: $tmp/root
-EOF
+. "$(dirname "$0")/../lib/h2o-conf.sh"
+h2o_conf "$tmp" "$port" "$tmp/root"
 taskset -c 0 h2o -c "$tmp/h2o.conf" >"$tmp/h2o.out" 2>&1 &
 h2o_pid=$!
 url="http://127.0.0.1:$port/decision.json"
 for _ in $(seq 50); do curl -fsS --http2-prior-knowledge -o /dev/null "$url" 2>/dev/null && break; sleep 0.1; done
-curl -fsS --http2-prior-knowledge -o /dev/null "$url" || { cat "$tmp/h2o-error.log"; exit 1; }
+curl -fsS --http2-prior-knowledge -o /dev/null "$url" || { cat "$tmp/error.log"; exit 1; }
 
 echo "# openloop validation $stamp"
 echo "# $(h2o --version | head -1), $(h2load --version | head -1), $(uname -r), $(nproc) CPUs:" \

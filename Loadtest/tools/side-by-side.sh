@@ -58,22 +58,8 @@ kill -TERM "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 mkdir -p "$work/static"
 head -c "$size" /dev/zero | tr '\0' 'x' >"$work/static/decision.json"
 echo "http://127.0.0.1:$h2o_port/decision.json" >"$work/static.txt"
-user_line=""
-[ "$(id -u)" -ne 0 ] || user_line="user: root"
-cat >"$work/h2o.conf" <<H2O
-num-threads: 1
-$user_line
-pid-file: $work/h2o.pid
-error-log: $work/h2o.log
-listen:
-  host: 127.0.0.1
-  port: $h2o_port
-hosts:
-  default:
-    paths:
-      /:
-        file.dir: $work/static
-H2O
+. Loadtest/lib/h2o-conf.sh
+h2o_conf "$work" "$h2o_port" "$work/static"
 
 # run SERVER ROUTE URIS: prints req/s of one closed-loop run.
 load() {
