@@ -121,6 +121,16 @@ struct ResponseHeaderBlock {
         }
     }
 
+    /// The fields as "name: value" lines, in order (for tests and debugging).
+    var fieldLines: [String] {
+        (0..<count).map { i in
+            let f = fields[i]
+            let name = String(decoding: UnsafeBufferPointer(start: f.name, count: f.namelen), as: UTF8.self)
+            let value = String(decoding: UnsafeBufferPointer(start: f.value, count: f.valuelen), as: UTF8.self)
+            return "\(name): \(value)"
+        }
+    }
+
     /// Frees the block; the owner calls it once, when nghttp2 no longer points into it.
     func deallocate() { storage.deallocate() }
 }

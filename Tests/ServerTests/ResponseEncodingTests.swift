@@ -1,4 +1,3 @@
-import CNghttp2
 import Testing
 
 @testable import NGHTTP2
@@ -11,12 +10,7 @@ struct ResponseEncodingTests {
     /// The block's fields as "name: value"; frees the block.
     static func fields(_ block: ResponseHeaderBlock) -> [String] {
         defer { block.deallocate() }
-        return (0..<block.count).map { i in
-            let f = block.fields[i]
-            let name = String(decoding: UnsafeBufferPointer(start: f.name, count: f.namelen), as: UTF8.self)
-            let value = String(decoding: UnsafeBufferPointer(start: f.value, count: f.valuelen), as: UTF8.self)
-            return "\(name): \(value)"
-        }
+        return block.fieldLines
     }
 
     @Test func namesAreLowerCasedConnectionFieldsDroppedAndTheLengthAdded() {
