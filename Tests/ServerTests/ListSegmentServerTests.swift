@@ -182,6 +182,14 @@ struct ListSegmentServerTests {
             }
             #expect(try await server.call("GET", "/v1/admin/lists/big", authorization: auth).json["count"] == .number(200_001))
 
+            // Streamed uploads are counted in /metrics like every request: the 201, the 200, the 400s, the 401s.
+            let metrics = try await server.call("GET", "/metrics", authorization: nil).body
+            for status in ["201", "200", "400", "401"] {
+                #expect(
+                    metrics.contains("tessera_http_requests_total{route=\"/v1/admin\",status=\"\(status)\"}"),
+                    "no admin \(status) in /metrics")
+            }
+
             // Every other body keeps the 64 KiB limit.
             let deltas = String(repeating: " ", count: 70 * 1024)
             let buffered = try await earlyAnswer(

@@ -145,6 +145,8 @@ final class ListUpload: HTTPBodyStream {
     /// The list and its format, or why the head was refused (the answer to the request, whatever its body).
     private let target: Result<RequestRouter.ListTarget, APIError>
     private var members: ListMembers
+    /// When the head arrived, for the request's latency in the metrics.
+    private let start = NIODeadline.now()
 
     init(router: RequestRouter, head: HTTPRequest) {
         self.router = router
@@ -156,13 +158,13 @@ final class ListUpload: HTTPBodyStream {
     }
 
     func receive(_ bytes: UnsafeRawBufferPointer) -> HTTPResponse? {
-        if case .failure(let refusal) = target { return refusal.response(allocator: router.allocator) }
+        if case .failure(let refusal) = target { return counted(refusal.response(allocator: router.allocator)) }
         do {
             try members.add(chunk: bytes)
             return nil
         } catch {
             cancel()
-            return RequestRouter.invalidList(error).response(allocator: router.allocator)
+            return counted(RequestRouter.invalidList(error).response(allocator: router.allocator))
         }
     }
 
@@ -170,17 +172,23 @@ final class ListUpload: HTTPBodyStream {
         let target: RequestRouter.ListTarget
         switch self.target {
         case .success(let accepted): target = accepted
-        case .failure(let refusal): return .immediate(refusal.response(allocator: router.allocator))
+        case .failure(let refusal): return .immediate(counted(refusal.response(allocator: router.allocator)))
         }
         do {
             try members.finishChunks()
         } catch {
             cancel()
-            return .immediate(RequestRouter.invalidList(error).response(allocator: router.allocator))
+            return .immediate(counted(RequestRouter.invalidList(error).response(allocator: router.allocator)))
         }
         let members = self.members
         cancel()
-        return router.writeList(target, members: members, mode: mode)
+        return router.recorded(router.writeList(target, members: members, mode: mode), route: .admin, start: start)
+    }
+
+    /// An early answer, counted in the metrics like every other.
+    private func counted(_ response: HTTPResponse) -> HTTPResponse {
+        _ = router.recorded(.immediate(response), route: .admin, start: start)
+        return response
     }
 
     /// Lets go of the ids read so far.

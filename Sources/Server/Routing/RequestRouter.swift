@@ -101,6 +101,12 @@ final class RequestRouter: HTTPRequestHandler {
                         .response(allocator: allocator))
             }
         }
+        return recorded(result, route: route, start: start)
+    }
+
+    /// `result`, with its answer counted in this loop's metrics for `route` (now, or when a deferred answer
+    /// arrives). Every answer goes through here: `handle` and streamed bodies (``ListUpload``) alike.
+    func recorded(_ result: HTTPHandlerResult, route: Route, start: NIODeadline) -> HTTPHandlerResult {
         switch result {
         case .immediate(let response):
             metrics.record(route: route, status: response.status, nanoseconds: (NIODeadline.now() - start).nanoseconds)
