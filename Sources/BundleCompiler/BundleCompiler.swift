@@ -37,9 +37,9 @@ public struct BundleCompiler {
     mutating func run(_ sources: BundleSources) throws(CompileProblems) -> CompiledBundle {
         // Templates.
         var templates: TemplateLibrary?
-        do {
-            templates = try TemplateLibrary.compile(sources.templates)
-        } catch {
+        switch TemplateLibraryCache.library(sources.templates) {
+        case .success(let library): templates = library
+        case .failure(let error):
             for e in error.errors {
                 problems.append(
                     CompileProblem(

@@ -3,19 +3,25 @@ extension TemplateLibrary {
     ///
     /// Allocation-free apart from growing `out`, the context stack (one small array per call) and,
     /// only when an escaped value actually contains `& " < >`, one scratch buffer.
+    ///
+    /// `limits` bounds the work: the server always renders with ``RenderLimits/standard``; a smaller
+    /// budget reaches the same cut-off code with less work (the template fuzzer uses one).
     @inlinable
-    public func render<V: RenderValue>(_ handle: TemplateHandle, root: V, into out: inout [UInt8]) {
+    public func render<V: RenderValue>(
+        _ handle: TemplateHandle, root: V, into out: inout [UInt8], limits: RenderLimits = .standard
+    ) {
         let u = Int(handle.unit)
         guard u >= 0, u < units.count else { return }
-        var state = RenderState<V>(root: root, outputLimit: out.count + Self.maxRenderBytes)
+        let (end, overflow) = out.count.addingReportingOverflow(max(limits.bytes, 0))
+        var state = RenderState<V>(root: root, steps: limits.steps, outputLimit: overflow ? .max : end)
         renderNodes(Int(units[u].start), Int(units[u].end), &state, &out, partialDepth: 0, nesting: 0)
     }
 
     /// Renders `handle` against `root` into a new byte array.
     @inlinable
-    public func render<V: RenderValue>(_ handle: TemplateHandle, root: V) -> [UInt8] {
+    public func render<V: RenderValue>(_ handle: TemplateHandle, root: V, limits: RenderLimits = .standard) -> [UInt8] {
         var out: [UInt8] = []
-        render(handle, root: root, into: &out)
+        render(handle, root: root, into: &out, limits: limits)
         return out
     }
 
@@ -115,15 +121,32 @@ struct RenderState<V: RenderValue> {
     @usableFromInline var stack: [V]
     /// Reused by escaping; stays unallocated until a value needs escaping.
     @usableFromInline var scratch: [UInt8] = []
-    /// Nodes this render may still visit (``TemplateLibrary/maxRenderSteps``); 0 stops it.
-    @usableFromInline var steps = TemplateLibrary.maxRenderSteps
-    /// The output's length may not pass this (``TemplateLibrary/maxRenderBytes`` past the start).
+    /// Nodes this render may still visit (``RenderLimits/steps``); 0 stops it.
+    @usableFromInline var steps: Int
+    /// The output's length may not pass this (``RenderLimits/bytes`` past the start).
     @usableFromInline let outputLimit: Int
 
-    @inlinable init(root: V, outputLimit: Int) {
+    @inlinable init(root: V, steps: Int, outputLimit: Int) {
+        self.steps = steps
         self.outputLimit = outputLimit
         stack = []
         stack.reserveCapacity(16)
         stack.append(root)
     }
+}
+
+/// How much one render may do before it stops (the block is cut short).
+public struct RenderLimits: Sendable {
+    /// Most nodes visited.
+    public var steps: Int
+    /// Most bytes appended.
+    public var bytes: Int
+
+    @inlinable public init(steps: Int, bytes: Int) {
+        self.steps = steps
+        self.bytes = bytes
+    }
+
+    /// What the server renders with: ``TemplateLibrary/maxRenderSteps`` and ``TemplateLibrary/maxRenderBytes``.
+    public static let standard = RenderLimits(steps: TemplateLibrary.maxRenderSteps, bytes: TemplateLibrary.maxRenderBytes)
 }

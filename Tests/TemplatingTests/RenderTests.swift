@@ -198,4 +198,19 @@ struct RenderBudgetTests {
         let small = library.render(try #require(library.template("small")), root: items)
         #expect(String(decoding: small, as: UTF8.self) == (0..<100).map { "[\($0)]" }.joined())
     }
+
+    /// A smaller budget stops at the same cut-off (the template fuzzer renders with one).
+    @Test func smallerLimitsCutTheSameWay() throws {
+        let library = try TemplateLibrary.compile(["small": "{{#items}}[{{.}}]{{/items}}"])
+        let items = JSONValue.object([("items", .array((0..<100).map { .number(Double($0)) }))])
+        let handle = try #require(library.template("small"))
+        let whole = library.render(handle, root: items)
+        let fewSteps = library.render(handle, root: items, limits: RenderLimits(steps: 20, bytes: 1 << 20))
+        #expect(!fewSteps.isEmpty && fewSteps.count < 60 && whole.starts(with: fewSteps))
+        let fewBytes = library.render(handle, root: items, limits: RenderLimits(steps: 1000, bytes: 7))
+        // Text is never cut; a value may overshoot by itself (one digit here).
+        #expect(whole.starts(with: fewBytes) && (6...8).contains(fewBytes.count))
+        let unbounded = library.render(handle, root: items, limits: RenderLimits(steps: .max, bytes: .max))
+        #expect(unbounded == whole)
+    }
 }
