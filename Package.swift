@@ -65,6 +65,15 @@ let package = Package(
         // Storage: profiles, compiled bundles and metadata in one LMDB environment.
         .target(name: "Store", dependencies: ["LMDB", "Decision", "JSON", "Targeting"], swiftSettings: swiftSettings),
 
+        // Outcomes: exposures, clicks and conversions per slot, variant and segment; experiment results.
+        .target(
+            name: "Outcomes",
+            dependencies: [
+                "LMDB", "Store", "Decision", "JSON", "Targeting", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // Publishing: the one path by which content becomes a live revision (CLI compile, webhooks, rollback).
         .target(
             name: "Publishing", dependencies: ["BundleCompiler", "Decision", "Store", "JSON", "Targeting"],
@@ -75,7 +84,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "NGHTTP2", "Store", "Decision", "JSON", "Publishing", "BundleCompiler", "Templating",
+                "NGHTTP2", "Store", "Decision", "JSON", "Publishing", "BundleCompiler", "Templating", "Outcomes",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -93,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "tessera",
             dependencies: [
-                "Server", "Store", "Decision", "BundleCompiler", "JSON", "Publishing", "DemoData", "Targeting",
+                "Server", "Store", "Decision", "BundleCompiler", "JSON", "Publishing", "DemoData", "Targeting", "Outcomes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -128,9 +137,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "OutcomesTests",
+            dependencies: ["Outcomes", "Store", "Decision", "BundleCompiler", "Publishing", "JSON", "LMDB"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "NGHTTP2", "Store", "Decision", "BundleCompiler", "Publishing", "JSON",
+                "Server", "NGHTTP2", "Store", "Decision", "BundleCompiler", "Publishing", "JSON", "Outcomes",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -10,9 +10,15 @@ extension DecisionEngine {
     /// `cache` (one per event loop), a block rendered before from the same template, rule data and token values
     /// is copied instead of rendered. `savedGroups` answers list segment tests (`$inGroup`), in the same
     /// snapshot `profile` was read from.
+    ///
+    /// `member` is called for each shown slot with its choice, inside the slot's JSON object (after
+    /// `template`/`experiment`, before `content`), and may append members there, each starting with a comma:
+    /// the server adds the exposure `"token"` this way. Non-optional so it stays a non-escaping closure
+    /// (no allocation per request).
     public func decide(
         _ request: DecisionRequest, profile: ProfileView?, savedGroups: (any SavedGroupLookup)? = nil,
-        into out: inout [UInt8], scratch: inout [UInt8], choices: inout [SlotChoice], cache: RenderCache? = nil
+        into out: inout [UInt8], scratch: inout [UInt8], choices: inout [SlotChoice], cache: RenderCache? = nil,
+        member: (SlotChoice, inout [UInt8]) -> Void = { _, _ in }
     ) {
         var scope = makeScope(
             user: request.user, profile: profile, context: request.context, now: request.now, savedGroups: savedGroups)
@@ -46,7 +52,8 @@ extension DecisionEngine {
             var log: [UInt8]? = request.explain ? [] : nil
             let pick =
                 personalized ? choose(slot, scope: scope, log: &log) : fallbackPick(slot, log: &log, consent: false)
-            choices.append(SlotChoice(slot: index, outcome: pick.outcomeIndex))
+            let choice = SlotChoice(slot: index, outcome: pick.outcomeIndex, segments: scope.segments)
+            choices.append(choice)
 
             out.append(contentsOf: #"{"variant":"#.utf8)
             JSONWriter.appendString(pick.outcome.label, to: &out)
@@ -65,6 +72,7 @@ extension DecisionEngine {
                 JSONWriter.appendString(pick.outcome.label, to: &out)
                 out.append(UInt8(ascii: "}"))
             }
+            member(choice, &out)
             out.append(contentsOf: #","content":""#.utf8)
             scratch.removeAll(keepingCapacity: true)
             render(pick.outcome, scope: scope, into: &scratch, cache: cache)
@@ -100,7 +108,7 @@ extension DecisionEngine {
             pick = fallbackPick(slots[index], log: &log, consent: false)
         }
         render(pick.outcome, scope: scope, into: &out, cache: cache)
-        return SlotChoice(slot: index, outcome: pick.outcomeIndex)
+        return SlotChoice(slot: index, outcome: pick.outcomeIndex, segments: scope.segments)
     }
 
     /// The segments `profile` is in (explicit memberships plus every segment whose condition holds), by name.

@@ -129,6 +129,50 @@ public final class DecisionEngine: Sendable {
     /// The index of slot `id`, or `nil` when the bundle has no such slot.
     @inline(__always)
     public func slot(named id: String) -> Int? { slotIndex[id] }
+
+    /// What each outcome of slot `slot` is, indexed as ``SlotChoice/outcome`` (the same order as
+    /// ``outcomeLabels(slot:)``): for measuring outcomes by stable names across revisions.
+    public func outcomeDescriptions(slot: Int) -> [OutcomeDescription] {
+        var out: [OutcomeDescription] = []
+        for rule in slots[slot].rules {
+            switch rule.kind {
+            case .content(let o):
+                out.append(OutcomeDescription(rule: rule.name, variant: o.label, experiment: nil, weight: nil))
+            case .experiment(let e):
+                for (v, o) in e.variants.enumerated() {
+                    let r = v < e.ranges.count ? e.ranges[v] : VariationRange(0, 0)
+                    out.append(
+                        OutcomeDescription(
+                            rule: rule.name, variant: o.label, experiment: e.key, weight: max(0, r.upper - r.lower)))
+                }
+            }
+        }
+        out.append(OutcomeDescription(rule: nil, variant: "default", experiment: nil, weight: nil))
+        return out
+    }
+
+    /// Segment names by bit (the order of ``SegmentSet`` members).
+    public var segmentNamesByBit: [String] { segmentNames }
+}
+
+/// One outcome a slot can produce, by name.
+public struct OutcomeDescription: Sendable, Codable, Equatable {
+    /// The rule that produces it; `nil` for the slot's default.
+    public var rule: String?
+    /// The variant id of an experiment, the rule's name for a content rule, "default" for the default.
+    public var variant: String
+    /// The experiment key when the rule is an experiment.
+    public var experiment: String?
+    /// The share of the experiment's traffic this variant is configured to get (its bucket range width).
+    public var weight: Double?
+
+    /// An outcome description.
+    public init(rule: String?, variant: String, experiment: String?, weight: Double?) {
+        self.rule = rule
+        self.variant = variant
+        self.experiment = experiment
+        self.weight = weight
+    }
 }
 
 /// A bundle the server cannot serve.

@@ -5,13 +5,23 @@ public struct SegmentSet: Sendable, Equatable, Hashable, Codable {
     /// The most segments a bundle may define.
     public static let capacity = 256
 
-    var w0: UInt64 = 0
-    var w1: UInt64 = 0
-    var w2: UInt64 = 0
-    var w3: UInt64 = 0
+    @usableFromInline var w0: UInt64 = 0
+    @usableFromInline var w1: UInt64 = 0
+    @usableFromInline var w2: UInt64 = 0
+    @usableFromInline var w3: UInt64 = 0
 
     /// The empty set.
     public init() {}
+
+    /// The set whose bits are `words` (bit `i` is bit `i % 64` of word `i / 64`), as ``words`` gives them.
+    @inlinable
+    public init(words: (UInt64, UInt64, UInt64, UInt64)) {
+        (w0, w1, w2, w3) = words
+    }
+
+    /// The four 64-bit words of the set, lowest bits first (for fixed-size records).
+    @inlinable
+    public var words: (UInt64, UInt64, UInt64, UInt64) { (w0, w1, w2, w3) }
 
     /// A set holding `bits`.
     public init(_ bits: some Sequence<Int>) {

@@ -67,6 +67,14 @@ public final class ReadTransaction {
     ) throws {
         try lmdbScan(handle, database, prefix: prefix, body)
     }
+
+    /// Calls `body` for each pair whose key sorts at or after `start`, in key order, until it returns false.
+    public func forEach(
+        _ database: Database, from start: [UInt8],
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        try lmdbScan(handle, database, prefix: start, matchPrefix: false, body)
+    }
 }
 
 /// Shared by read and write transactions.
@@ -83,7 +91,7 @@ func lmdbGet(_ txn: OpaquePointer, _ database: Database, _ key: UnsafeRawBufferP
 }
 
 func lmdbScan(
-    _ txn: OpaquePointer, _ database: Database, prefix: [UInt8],
+    _ txn: OpaquePointer, _ database: Database, prefix: [UInt8], matchPrefix: Bool = true,
     _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
 ) throws {
     var cursor: OpaquePointer?
@@ -102,7 +110,7 @@ func lmdbScan(
     }
     while rc == 0 {
         let key = UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size)
-        if !prefix.isEmpty && !key.starts(with: prefix) { break }
+        if matchPrefix && !prefix.isEmpty && !key.starts(with: prefix) { break }
         if try !body(key, UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size)) { break }
         rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)
     }

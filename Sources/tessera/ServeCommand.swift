@@ -1,3 +1,4 @@
+import Targeting
 import ArgumentParser
 import Foundation
 import Logging
@@ -5,6 +6,7 @@ import NIOCore
 import Prometheus
 import Server
 import ServiceLifecycle
+import Outcomes
 import Store
 import UnixSignals
 
@@ -88,7 +90,38 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "sync|nosync"))
     var durability: String = "sync"
 
+    @Option(help: "Bound of the raw decision log (exposures) in MiB; oldest records go first. Aggregates are kept regardless.")
+    var decisionLogMib = 256
+
+    @Flag(help: "Record no exposures and take no clicks or conversions (/v1/feedback answers 503).")
+    var noTracking = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Secret for exposure tokens, at least 16 bytes (default: $TESSERA_EXPOSURE_SECRET, else a random one kept in the data directory). Give every node of a fleet the same.",
+            valueName: "secret"))
+    var exposureSecret: String?
+
+    @Option(help: ArgumentHelp("How long a click token is accepted after its exposure (e.g. 24h, 3600).", valueName: "duration"))
+    var tokenWindow = "24h"
+
+    @Option(help: ArgumentHelp("How far back a conversion by user id looks for the exposure it is attributed to.", valueName: "duration"))
+    var attributionWindow = "7d"
+
     func validate() throws {
+        guard decisionLogMib >= 0, decisionLogMib <= 1 << 20 else {
+            throw ValidationError("--decision-log-mib must be from 0 to 1048576")
+        }
+        guard Self.seconds(tokenWindow) != nil else {
+            throw ValidationError("--token-window must be a duration such as 24h, 30m or 3600 (at most 10 years)")
+        }
+        guard Self.seconds(attributionWindow) != nil else {
+            throw ValidationError("--attribution-window must be a duration such as 7d, 12h or 3600 (at most 10 years)")
+        }
+        let secret = exposureSecret ?? ProcessInfo.processInfo.environment["TESSERA_EXPOSURE_SECRET"]
+        if let secret, secret.utf8.count < 16 {
+            throw ValidationError("--exposure-secret must be at least 16 bytes")
+        }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard handshakeTimeout >= 1 else { throw ValidationError("--handshake-timeout must be at least 1") }
@@ -129,6 +162,13 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.http.maxConnections = maxConnections
         configuration.maxListUploadSize = maxListUploadSize
         configuration.renderCacheBytes = max(0, renderCacheMib) << 20
+        configuration.tracksOutcomes = !noTracking
+        configuration.outcomes.decisionLogBytes = decisionLogMib << 20
+        configuration.outcomes.tokenWindow = Self.seconds(tokenWindow) ?? 86_400
+        configuration.outcomes.attributionWindow = Self.seconds(attributionWindow) ?? 7 * 86_400
+        if let secret = exposureSecret ?? ProcessInfo.processInfo.environment["TESSERA_EXPOSURE_SECRET"] {
+            configuration.exposureSecret = Array(secret.utf8)
+        }
         let environment = ProcessInfo.processInfo.environment
         configuration.webhookSecrets =
             webhookSecrets.isEmpty
@@ -142,5 +182,13 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// Seconds of a duration option: a number of seconds or a `Timestamp.duration` text (`24h`, `7d`), positive and
+    /// at most 10 years.
+    static func seconds(_ text: String) -> Double? {
+        let value = Double(text) ?? Timestamp.duration(text)
+        guard let value, value.isFinite, value > 0, value <= 10 * 365.25 * 86_400 else { return nil }
+        return value
     }
 }

@@ -59,7 +59,8 @@ struct HTTPCachingTests {
                 #expect(try await CurlAnswer.get(url, ifNoneMatch: "\"t1-x\", \(etag)", http1: http1).status == 304)
                 let other = try await CurlAnswer.get(url, ifNoneMatch: "\"t1-0000000000000000\"", http1: http1)
                 #expect(other.status == 200)
-                #expect(other.body == first.body)
+                // The same content; a decide answer's exposure tokens are new each time and not part of the tag.
+                #expect(withoutTokens(other.body) == withoutTokens(first.body))
             }
         }
     }

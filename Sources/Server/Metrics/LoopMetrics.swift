@@ -90,6 +90,7 @@ enum Route: String, Sendable, CaseIterable {
     case profile = "/v1/profiles/{id}"
     case ingestSegment = "/v1/ingest/segment"
     case other = "other"
+    case feedback = "/v1/feedback"
 
     /// The route's position in `allCases`, for array-indexed counters.
     var index: Int {
@@ -106,6 +107,7 @@ enum Route: String, Sendable, CaseIterable {
         case .profile: 9
         case .ingestSegment: 10
         case .other: 11
+        case .feedback: 12
         }
     }
 }

@@ -54,6 +54,20 @@ struct EntityTag: Equatable {
         answer.withUnsafeBytes { combine($0) }
     }
 
+    /// Adds the answer's bytes except those in `skipping` (sorted, inside the answer): the exposure tokens,
+    /// which differ per answer while the content they point at does not.
+    mutating func combine(answer: [UInt8], skipping: [Range<Int>]) {
+        guard !skipping.isEmpty else { return combine(answer: answer) }
+        answer.withUnsafeBytes { all in
+            var at = 0
+            for r in skipping where r.lowerBound >= at && r.upperBound <= all.count {
+                combine(UnsafeRawBufferPointer(rebasing: all[at..<r.lowerBound]))
+                at = r.upperBound
+            }
+            combine(UnsafeRawBufferPointer(rebasing: all[at...]))
+        }
+    }
+
     /// Adds an integer (8 bytes, little-endian).
     mutating func combine(_ n: UInt64) {
         var h = value

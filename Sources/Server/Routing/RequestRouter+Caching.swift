@@ -23,12 +23,14 @@ extension RequestRouter {
     /// matches `tag`, a 304 with the same validators and no body (its `content-length` is the 200's, as RFC 9110
     /// allows, so the transport does not announce an empty representation).
     func conditionalResponse(
-        _ request: HTTPRequest, tag: EntityTag, use: EntityTag.ProfileUse, contentType: String, revision: UInt64
+        _ request: HTTPRequest, tag: EntityTag, use: EntityTag.ProfileUse, contentType: String, revision: UInt64,
+        extraHeaders: [(name: String, value: String)] = []
     ) -> HTTPResponse {
-        let headers: [(name: String, value: String)] = [
+        var headers: [(name: String, value: String)] = [
             ("etag", tag.headerValue), ("cache-control", Self.cacheControl(use)),
             ("x-tessera-revision", String(revision)),
         ]
+        headers += extraHeaders
         for h in request.headers where h.name == "if-none-match" && tag.matches(ifNoneMatch: h.value) {
             return HTTPResponse(status: 304, headers: headers + [("content-length", String(out.count))])
         }

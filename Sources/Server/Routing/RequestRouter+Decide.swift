@@ -1,6 +1,7 @@
 import Decision
 import JSON
 import NIOCore
+import Outcomes
 import Store
 
 extension RequestRouter {
@@ -27,19 +28,38 @@ extension RequestRouter {
         choices.removeAll(keepingCapacity: true)
         var tag = EntityTag(route: "decide", revision: engine.revision)
         var use = EntityTag.ProfileUse.anonymous
+        let firstNonce = beginExposures()
+        var tracked = false
         do {
             try reader.withSnapshot { snapshot in
                 let profile = try snapshot.profile(decision.user)
                 use = tag.combine(profile: profile)
+                // Without personalization consent nothing about the user is recorded either.
+                tracked = decision.track && outcomes != nil && use != .withoutConsent
+                guard tracked else {
+                    engine.decide(
+                        decision, profile: profile, savedGroups: snapshot, into: &out, scratch: &scratch,
+                        choices: &choices, cache: renderCache)
+                    return
+                }
+                let userKey = OutcomeStore.userKey(decision.user.utf8)
+                var n = firstNonce
                 engine.decide(
                     decision, profile: profile, savedGroups: snapshot, into: &out, scratch: &scratch,
-                    choices: &choices, cache: renderCache)
+                    choices: &choices, cache: renderCache
+                ) { choice, out in
+                    appendToken(choice, nonce: n, user: userKey, time: decision.now, revision: engine.revision, to: &out)
+                    n &+= 1
+                }
             }
         } catch {
             throw APIError.internalError(
                 "storage_error", "reading the profile failed", error: error, logger: state.logger)
         }
         for c in choices { metrics.record(c) }
+        if tracked {
+            recordExposures(choices, first: firstNonce, user: decision.user, time: decision.now, revision: engine.revision)
+        }
         out.append(0x0A)
         guard request.method == "GET" else {
             // A POST answer is not cacheable; it carries no validators.
@@ -48,7 +68,7 @@ extension RequestRouter {
         }
         tag.combine(user: decision.user, slots: decision.slots, context: decision.context, explain: decision.explain)
         tag.combine(choices)
-        tag.combine(answer: out)
+        tag.combine(answer: out, skipping: tokenRanges)
         return conditionalResponse(
             request, tag: tag, use: use, contentType: "application/json", revision: engine.revision)
     }
@@ -63,7 +83,12 @@ extension RequestRouter {
         let params = QueryParameters(request.query)
         let user = try Self.user(params["user"])
         var context = RequestContext()
+        var track = true
         for p in params.pairs where p.name != "user" && p.name != "explain" {
+            if p.name == "track" {
+                track = try Self.trackFlag(p.value)
+                continue
+            }
             try Self.addContext(p.name, .string(p.value), to: &context)
         }
         let engine = try liveEngine()
@@ -93,8 +118,17 @@ extension RequestRouter {
         tag.combine(user: user, slots: [slotID], context: context, explain: false)
         tag.combine([choice])
         tag.combine(answer: out)
+        var exposureHeader: [(name: String, value: String)] = []
+        if track, let outcomes, use != .withoutConsent {
+            let now = state.clock()
+            let first = beginExposures()
+            let claims = Self.claims(choice, nonce: first, user: OutcomeStore.userKey(user.utf8), time: now, revision: engine.revision)
+            exposureHeader = [("tessera-exposure", outcomes.signer.token(claims))]
+            recordExposures([choice], first: first, user: user, time: now, revision: engine.revision)
+        }
         return conditionalResponse(
-            request, tag: tag, use: use, contentType: "text/html; charset=utf-8", revision: engine.revision)
+            request, tag: tag, use: use, contentType: "text/html; charset=utf-8", revision: engine.revision,
+            extraHeaders: exposureHeader)
     }
 
     // MARK: - Request parsing
@@ -143,14 +177,16 @@ extension RequestRouter {
         let slots = try slots(QueryParameters.commaSeparated(params["slots"] ?? ""))
         var context = RequestContext()
         var explain = false
+        var track = true
         for p in params.pairs {
             switch p.name {
             case "user", "slots": continue
             case "explain": explain = p.value == "true" || p.value == "1"
+            case "track": track = try trackFlag(p.value)
             default: try addContext(p.name, .string(p.value), to: &context)
             }
         }
-        return DecisionRequest(user: user, slots: slots, context: context, explain: explain)
+        return DecisionRequest(user: user, slots: slots, context: context, explain: explain, track: track)
     }
 
     static func decisionFromBody(_ body: ByteBuffer) throws(APIError) -> DecisionRequest {
@@ -167,6 +203,7 @@ extension RequestRouter {
         var slots: [String]?
         var context = RequestContext()
         var explain = false
+        var track = true
         for (key, value) in members {
             switch key {
             case "user":
@@ -194,11 +231,17 @@ extension RequestRouter {
                     throw APIError.badField("explain", "'explain' must be true or false")
                 }
                 explain = b
+            case "track":
+                guard case .bool(let b) = value else {
+                    throw APIError.badField("track", "'track' must be true or false")
+                }
+                track = b
             default:
-                throw APIError.badField(key, "unknown field '\(key)' (expected user, slots, context, explain)")
+                throw APIError.badField(key, "unknown field '\(key)' (expected user, slots, context, explain, track)")
             }
         }
         return DecisionRequest(
-            user: try Self.user(user), slots: try Self.slots(slots ?? []), context: context, explain: explain)
+            user: try Self.user(user), slots: try Self.slots(slots ?? []), context: context, explain: explain,
+            track: track)
     }
 }

@@ -1,6 +1,7 @@
 import Decision
 import Logging
 import NIOCore
+import Outcomes
 import Store
 
 /// Answers every request on one event loop: routes by path, decides, renders, reports.
@@ -26,14 +27,24 @@ final class RequestRouter: HTTPRequestHandler {
     /// Rendered blocks of this loop (see ``RenderCache``).
     let renderCache: RenderCache
 
+    /// Outcome measuring, when on: the shared collector and signer, and this loop's exposure ring.
+    let outcomes: OutcomeContext?
+    let exposures: ExposureRing?
+    /// The next exposure's nonce (random start per loop, so loops do not repeat each other's).
+    var nonce = UInt32.random(in: 0...UInt32.max)
+    /// Byte ranges of the exposure tokens in `out` (left out of the ETag).
+    var tokenRanges: [Range<Int>] = []
+
     init(
         eventLoop: any EventLoop, state: ServerState, reader: ProfileReader, ingest: IngestContext,
-        renderCacheBytes: Int = 0
+        renderCacheBytes: Int = 0, outcomes: OutcomeContext? = nil
     ) {
         self.eventLoop = eventLoop
         self.state = state
         self.reader = reader
         self.ingest = ingest
+        self.outcomes = outcomes
+        self.exposures = outcomes?.collector.makeRing()
         self.renderCache = RenderCache(budget: renderCacheBytes)
         out.reserveCapacity(16 * 1024)
         scratch.reserveCapacity(8 * 1024)
@@ -45,6 +56,7 @@ final class RequestRouter: HTTPRequestHandler {
         // Revisions only move forward (a rollback is a new revision); a late install of an older one is ignored.
         if let current = self.engine, current.revision >= engine.revision { return }
         self.engine = engine
+        outcomes?.collector.register(engine)
         renderCache.removeAll()
         metrics.adopt(engine)
     }
@@ -81,6 +93,12 @@ final class RequestRouter: HTTPRequestHandler {
         case "/v1/profiles/deltas":
             route = .deltas
             result = deferrable { () throws(APIError) in try deltas(request) }
+        case "/v1/feedback":
+            route = .feedback
+            result = deferrable { () throws(APIError) in try feedback(request) }
+        case "/v1/admin/experiments", "/v1/admin/decisions":
+            route = .admin
+            result = outcomeReport(request)
         case "/v1/ingest/segment":
             route = .ingestSegment
             result = deferrable { () throws(APIError) in try segmentIngest(request) }
@@ -88,6 +106,9 @@ final class RequestRouter: HTTPRequestHandler {
             if request.path.hasPrefix("/v1/profiles/") {
                 route = .profile
                 result = deferrable { () throws(APIError) in try profile(request) }
+            } else if request.path.hasPrefix("/v1/admin/experiments/") || request.path.hasPrefix("/v1/admin/slots/") {
+                route = .admin
+                result = outcomeReport(request)
             } else if request.path.hasPrefix(Self.listsPrefix) {
                 route = .admin
                 result = list(request)

@@ -6,6 +6,7 @@ import NIOCore
 public import Prometheus
 public import ServiceLifecycle
 public import Store
+public import Outcomes
 
 /// Settings of the decision server; only the CLI builds one.
 public struct DecisionServerConfiguration: Sendable {
@@ -30,6 +31,16 @@ public struct DecisionServerConfiguration: Sendable {
     public var writer = DeltaWriter.Configuration()
     /// The clock decisions are made at (epoch seconds). Default: the wall clock. Tests inject their own.
     public var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    /// Whether shown slots are recorded as exposures and clicks and conversions are taken (`/v1/feedback`).
+    /// Default true.
+    public var tracksOutcomes = true
+    /// The outcome store's settings (decision log bound, token and attribution windows).
+    public var outcomes = OutcomeStore.Options()
+    /// The outcome collector's settings (drain interval, ring size).
+    public var collector = OutcomeCollector.Configuration()
+    /// The secret exposure tokens are signed with; `nil`: a random one kept in the data directory (set the
+    /// same secret on every node of a fleet so any node accepts any node's tokens).
+    public var exposureSecret: [UInt8]? = nil
 
     /// Defaults as documented on each property.
     public init() {}
@@ -95,12 +106,22 @@ public final class DecisionServer: Service, Sendable {
                 "no ingest token: /v1/profiles and /v1/ingest answer 503 until --ingest-token or TESSERA_INGEST_TOKEN is set"
             )
         }
+        var outcomeContext: OutcomeContext? = nil
+        if configuration.tracksOutcomes {
+            let outcomeStore = try OutcomeStore(store: state.store, options: configuration.outcomes)
+            let secret = try configuration.exposureSecret ?? outcomeStore.tokenSecret()
+            let collector = OutcomeCollector(store: outcomeStore, configuration: configuration.collector)
+            collector.start()
+            outcomeContext = OutcomeContext(collector: collector, signer: ExposureTokenSigner(secret: secret))
+        }
+        let outcomes = outcomeContext
         let server = HTTPServer(
             configuration: configuration.http, logger: logger, metrics: ConnectionMetrics(registry: state.registry)
         ) { loop in
             let reader = readers.withLockedValue { $0.value.removeLast() }
             let router = RequestRouter(
-                eventLoop: loop, state: state, reader: reader, ingest: ingest, renderCacheBytes: cachePerLoop)
+                eventLoop: loop, state: state, reader: reader, ingest: ingest, renderCacheBytes: cachePerLoop,
+                outcomes: outcomes)
             if let initial { router.install(initial) }
             state.register(router, on: loop)
             return router
@@ -147,6 +168,7 @@ public final class DecisionServer: Service, Sendable {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             Thread.detachNewThread {
                 writer.stop()
+                outcomes?.collector.stop()
                 done.resume()
             }
         }

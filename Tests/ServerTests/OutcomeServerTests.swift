@@ -1,0 +1,214 @@
+import Foundation
+import JSON
+import Outcomes
+import Server
+import Testing
+
+/// Exposures, clicks, conversions and results through the real server (curl over HTTP/2, real LMDB).
+///
+/// Synchronization: a `/v1/feedback` answer comes after a commit that drained every loop's exposure ring
+/// first, so once a feedback call is answered, every exposure of an answer received before it is counted.
+@Suite("Outcomes through the real server", .serialized)
+struct OutcomeServerTests {
+    static let start = 1_780_000_000.0
+
+    func withOutcomeServer(_ body: (RunningServer, TestClock) async throws -> Void) async throws {
+        let clock = TestClock(Self.start)
+        try await withServer(users: 60, configure: { c in
+            clock.configure(&c)
+            c.adminToken = adminToken
+            c.collector.clock = { clock.now }
+        }) { server in try await body(server, clock) }
+    }
+
+    /// Posts feedback (no authorization unless given).
+    func feedback(_ server: RunningServer, _ json: String, authorization: String? = nil, headers: Bool = false)
+        async throws -> Answer
+    {
+        try await server.call(
+            "POST", "/v1/feedback", body: json, contentType: "application/json", authorization: authorization,
+            headers: headers)
+    }
+
+    /// Counts committed so far: feedback with an already counted token, so nothing else changes.
+    func sync(_ server: RunningServer, token: String) async throws {
+        let a = try await feedback(server, #"{"type":"click","token":"\#(token)"}"#)
+        #expect(a.status == 204, "sync click: \(a.body)")
+    }
+
+    func admin(_ server: RunningServer, _ path: String) async throws -> JSONValue {
+        let a = try await server.call("GET", path, authorization: "Bearer \(adminToken)")
+        #expect(a.status == 200, "\(path): \(a.body)")
+        return a.json
+    }
+
+    /// Decides `home.hero` for `user`; returns the slot's entry.
+    func hero(_ server: RunningServer, _ user: String, extra: String = "") async throws -> JSONValue {
+        let a = try await server.call("GET", "/v1/decide?user=\(user)&slots=home.hero\(extra)", authorization: nil)
+        #expect(a.status == 200, "\(a.body)")
+        return try #require(a.json["slots"]?["home.hero"], "\(a.body)")
+    }
+
+    static func number(_ v: JSONValue?) -> Double {
+        if case .number(let n)? = v { return n }
+        return -1
+    }
+
+    @Test func exposuresAreCountedExactlyAndClicksOncePerToken() async throws {
+        try await withOutcomeServer { server, clock in
+            // A known request set: users u1...u60, home.hero, twice; and a prefetch that must not count.
+            var shown: [String: Int] = [:]  // "rule/variant" -> exposures
+            var users: [String: Set<String>] = [:]
+            var experimentToken: (token: String, variant: String, user: String)?
+            var anyToken = ""
+            for round in 0..<2 {
+                for i in 1...60 {
+                    let entry = try await hero(server, "u\(i)")
+                    let key = "\(entry["rule"]?.stringValue ?? "-")/\(entry["variant"]?.stringValue ?? "?")"
+                    shown[key, default: 0] += 1
+                    users[key, default: []].insert("u\(i)")
+                    let token = try #require(entry["token"]?.stringValue, "every shown slot has a token")
+                    #expect(token.count == 50)
+                    anyToken = token
+                    if round == 0, experimentToken == nil, entry["experiment"] != nil {
+                        experimentToken = (token, entry["variant"]?.stringValue ?? "?", "u\(i)")
+                    }
+                }
+            }
+            let prefetch = try await hero(server, "u1", extra: "&track=false")
+            #expect(prefetch["token"] == nil, "track=false: no token")
+
+            // First click on a token: counted; the same token again: a duplicate, not counted.
+            let exp = try #require(experimentToken, "the demo's new visitors (u6, u12, ...) are in onboarding-hero")
+            let first = try await feedback(server, #"{"type":"click","token":"\#(exp.token)"}"#, headers: true)
+            #expect(first.status == 204)
+            #expect(first.body.lowercased().contains("tessera-attributed: 2"), "slot and experiment: \(first.body)")
+            let again = try await feedback(server, #"{"type":"click","token":"\#(exp.token)"}"#, headers: true)
+            #expect(again.status == 204)
+            #expect(again.body.lowercased().contains("tessera-feedback: duplicate"), "\(again.body)")
+
+            // The slot's results: exposures and distinct users per rule/variant exactly as answered.
+            let slot = try await admin(server, "/v1/admin/slots/home.hero")
+            let rows = try #require(slot["outcomes"]?.arrayElements)
+            var reported: [String: (Double, Double)] = [:]
+            for r in rows {
+                let key = "\(r["rule"]?.stringValue ?? "-")/\(r["variant"]?.stringValue ?? "?")"
+                reported[key] = (Self.number(r["exposures"]), Self.number(r["users"]))
+            }
+            for (key, n) in shown {
+                #expect(reported[key]?.0 == Double(n), "\(key) exposures")
+                #expect(reported[key]?.1 == Double(users[key]?.count ?? -1), "\(key) users")
+            }
+            #expect(reported.count == shown.count, "no outcome reported that was not shown: \(reported)")
+
+            // The experiment: the click counted once, for the variant the token names.
+            let report = try await admin(server, "/v1/admin/experiments/onboarding-hero")
+            let variants = try #require(report["variants"]?.arrayElements)
+            #expect(variants.map { $0["variant"]?.stringValue ?? "" } == ["a", "b"])
+            for v in variants {
+                let name = v["variant"]?.stringValue ?? ""
+                #expect(Self.number(v["clicks"]) == (name == exp.variant ? 1 : 0), "\(name) clicks")
+                #expect(Self.number(v["exposures"]) == Double(shown["onboarding-test/\(name)"] ?? 0))
+                #expect(Self.number(v["weight"]) == 0.5)
+            }
+            #expect(report["variants"]?.arrayElements?.last?["chance_to_beat_control"]?["ctr"] != nil)
+
+            // Refused tokens change nothing: forged (one character changed), not a token, expired.
+            var forged = Array(exp.token)
+            forged[20] = forged[20] == "A" ? "B" : "A"
+            let bad = try await feedback(server, #"{"type":"click","token":"\#(String(forged))"}"#)
+            #expect(bad.status == 401, "\(bad.body)")
+            #expect(bad.json["field"]?.stringValue == "token")
+            #expect(try await feedback(server, #"{"type":"click","token":"nope"}"#).status == 401)
+            #expect(try await feedback(server, #"{"type":"click"}"#).status == 400)
+            #expect(try await feedback(server, #"{"type":"like","token":"\#(anyToken)"}"#).status == 400)
+            clock.advance(2 * 86_400)
+            let expired = try await feedback(server, #"{"type":"click","token":"\#(anyToken)"}"#)
+            #expect(expired.status == 410, "\(expired.body)")
+            let after = try await admin(server, "/v1/admin/experiments/onboarding-hero")
+            let clicks = after["variants"]?.arrayElements?.map { Self.number($0["clicks"]) }.reduce(0, +)
+            #expect(clicks == 1, "only the first click counted")
+
+            // The raw log: every tracked exposure, in order, with names.
+            let log = try await server.call("GET", "/v1/admin/decisions?limit=1000", authorization: "Bearer \(adminToken)")
+            #expect(log.status == 200)
+            let lines = log.body.split(separator: "\n").map { (try? JSONValue.parse(String($0))) ?? .null }
+            #expect(lines.count == 120, "120 tracked decides, the prefetch not logged")
+            #expect(lines.allSatisfy { $0["slot"]?.stringValue == "home.hero" && $0["variant"] != nil })
+            // Two exposures per user; the log is in commit order (loop by loop within one commit).
+            var perUser: [String: Int] = [:]
+            for l in lines { perUser[l["user"]?.stringValue ?? "?", default: 0] += 1 }
+            #expect(perUser.count == 60 && perUser.values.allSatisfy { $0 == 2 }, "\(perUser)")
+            let page = try await server.call(
+                "GET", "/v1/admin/decisions?limit=10&after=\(Int(Self.number(lines[99]["seq"])))",
+                authorization: "Bearer \(adminToken)")
+            #expect(page.body.split(separator: "\n").count == 10)
+            #expect(try await server.call("GET", "/v1/admin/decisions", authorization: nil).status == 401)
+            _ = anyToken
+        }
+    }
+
+    @Test func conversionsAreAttributedToTheLastExposureInsideTheWindow() async throws {
+        try await withOutcomeServer { server, clock in
+            // u6 is a new visitor: in onboarding-hero.
+            let entry = try await hero(server, "u6")
+            let variant = try #require(entry["variant"]?.stringValue)
+            #expect(entry["experiment"]?["key"]?.stringValue == "onboarding-hero")
+            let token = try #require(entry["token"]?.stringValue)
+            try await sync(server, token: token)
+
+            // By user id: needs the ingest token.
+            let noAuth = try await feedback(server, #"{"type":"conversion","user":"u6","value":39.9}"#)
+            #expect(noAuth.status == 401, "\(noAuth.body)")
+            let conv = try await feedback(
+                server, #"{"type":"conversion","user":"u6","value":39.9}"#, authorization: "Bearer \(ingestToken)",
+                headers: true)
+            #expect(conv.status == 204, "\(conv.body)")
+            #expect(conv.body.lowercased().contains("tessera-attributed: 2"), "\(conv.body)")
+            // Out of range values are refused and change nothing.
+            for bad in [#"{"type":"conversion","user":"u6","value":-1}"#, #"{"type":"conversion","user":"u6","value":1e13}"#,
+                        #"{"type":"conversion","user":"u6","ts":1e24}"#]
+            {
+                let a = try await feedback(server, bad, authorization: "Bearer \(ingestToken)")
+                #expect(a.status == 400, "\(bad): \(a.body)")
+            }
+
+            // Eight days later the exposure is outside the 7-day window: nothing is attributed.
+            clock.advance(8 * 86_400)
+            let late = try await feedback(
+                server, #"{"type":"conversion","user":"u6","value":10}"#, authorization: "Bearer \(ingestToken)",
+                headers: true)
+            #expect(late.status == 204)
+            #expect(late.body.lowercased().contains("tessera-attributed: 0"), "\(late.body)")
+
+            let report = try await admin(server, "/v1/admin/experiments/onboarding-hero")
+            for v in report["variants"]?.arrayElements ?? [] {
+                let mine = v["variant"]?.stringValue == variant
+                #expect(Self.number(v["conversions"]) == (mine ? 1 : 0))
+                #expect(Self.number(v["converters"]) == (mine ? 1 : 0))
+                #expect(Self.number(v["revenue"]) == (mine ? 39.9 : 0))
+            }
+            // Per segment: u6 was a new visitor when exposed.
+            let seg = report["segments"]?["new_visitor"]?.arrayElements ?? []
+            #expect(seg.contains { $0["variant"]?.stringValue == variant && Self.number($0["conversions"]) == 1 })
+        }
+    }
+
+    @Test func aFragmentCarriesItsTokenInAHeader() async throws {
+        try await withOutcomeServer { server, _ in
+            let a = try await server.call("GET", "/v1/slots/home.hero?user=u6", authorization: nil, headers: true)
+            #expect(a.status == 200)
+            let line = try #require(
+                a.body.split(separator: "\r\n").first { $0.lowercased().hasPrefix("tessera-exposure:") }, "\(a.body)")
+            let token = line.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)
+            let click = try await feedback(server, #"{"type":"click","token":"\#(token)"}"#)
+            #expect(click.status == 204, "\(click.body)")
+            let report = try await admin(server, "/v1/admin/slots/home.hero")
+            let total = report["outcomes"]?.arrayElements?.map { Self.number($0["clicks"]) }.reduce(0, +)
+            #expect(total == 1)
+            let quiet = try await server.call(
+                "GET", "/v1/slots/home.hero?user=u6&track=false", authorization: nil, headers: true)
+            #expect(!quiet.body.lowercased().contains("tessera-exposure:"))
+        }
+    }
+}
