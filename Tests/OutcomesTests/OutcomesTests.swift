@@ -1,0 +1,226 @@
+import BundleCompiler
+import Decision
+import Foundation
+import JSON
+import LMDB
+import Publishing
+import Store
+import Testing
+
+@testable import Outcomes
+
+@Suite("Experiment statistics")
+struct ExperimentStatisticsTests {
+    @Test func wilsonMatchesTheFormula() {
+        // Reference values: scipy-free closed form, computed independently in Python.
+        let w = ExperimentStatistics.wilson(successes: 10, trials: 100)
+        #expect(abs(w.low - 0.0552291370606751) < 1e-12)
+        #expect(abs(w.high - 0.17436566150491345) < 1e-12)
+        #expect(ExperimentStatistics.wilson(successes: 0, trials: 0) == (0, 0))
+        let all = ExperimentStatistics.wilson(successes: 5, trials: 5)
+        #expect(all.high == 1 && all.low > 0.5)
+    }
+
+    @Test func chanceToBeatControl() {
+        // Exact sum, checked against 200,000 Monte Carlo draws (0.9818) and Evan Miller's formula (0.98217).
+        let p = ExperimentStatistics.chanceToBeat(control: (100, 1000), variant: (130, 1000))
+        #expect(abs(p - 0.9821650661158386) < 1e-9)
+        #expect(abs(ExperimentStatistics.chanceToBeat(control: (50, 1000), variant: (50, 1000)) - 0.5) < 1e-9)
+        // Symmetric.
+        let q = ExperimentStatistics.chanceToBeat(control: (130, 1000), variant: (100, 1000))
+        #expect(abs(p + q - 1) < 1e-9)
+        // Near and past the exact sum's limit (5,000 successes), against numerical integration of the two Beta
+        // densities with scipy (0.8233447, 0.9983340).
+        let exact = ExperimentStatistics.chanceToBeat(control: (4_900, 100_000), variant: (4_990, 100_000))
+        let approx = ExperimentStatistics.chanceToBeat(control: (49_000, 1_000_000), variant: (49_900, 1_000_000))
+        #expect(abs(exact - 0.8233447199015491) < 1e-6)
+        #expect(abs(approx - 0.9983340478998306) < 1e-5)
+        // Successes past trials cannot produce a NaN or a trap.
+        #expect(ExperimentStatistics.chanceToBeat(control: (9, 3), variant: (0, 0)).isFinite)
+    }
+
+    @Test func sampleRatioMismatchPValues() throws {
+        // scipy.stats.chi2.sf references.
+        #expect(abs(ExperimentStatistics.upperIncompleteGammaQ(0.5, 3.841458820694124 / 2) - 0.05) < 1e-10)
+        #expect(abs(ExperimentStatistics.upperIncompleteGammaQ(1, 5.991464547107979 / 2) - 0.05) < 1e-10)
+        #expect(abs(ExperimentStatistics.upperIncompleteGammaQ(0.5, 20) - 2.5396285894708634e-10) < 1e-18)
+        #expect(abs(ExperimentStatistics.upperIncompleteGammaQ(1.5, 0.25) - 0.9188914116546758) < 1e-10)
+        let skewed = try #require(ExperimentStatistics.sampleRatioMismatch(observed: [700, 300], weights: [0.5, 0.5]))
+        #expect(skewed.chiSquare == 160 && skewed.pValue < 1e-30)
+        let fine = try #require(ExperimentStatistics.sampleRatioMismatch(observed: [505, 495], weights: [0.5, 0.5]))
+        #expect(fine.pValue > 0.5)
+        #expect(ExperimentStatistics.sampleRatioMismatch(observed: [1], weights: [1]) == nil)
+        #expect(ExperimentStatistics.sampleRatioMismatch(observed: [0, 0], weights: [0.5, 0.5]) == nil)
+    }
+}
+
+@Suite("Exposure ring and tokens")
+struct ExposureRingTests {
+    @Test func aFullRingDropsAndCountsInsteadOfWaiting() {
+        let ring = ExposureRing(capacity: 4)
+        let user = Array("u1".utf8)
+        var appended = 0
+        for i in 0..<7 {
+            if user.withUnsafeBytes({
+                ring.append(time: Double(i), revision: 1, slot: 0, outcome: i, nonce: UInt32(i), segments: SegmentSet([i]), user: $0)
+            }) { appended += 1 }
+        }
+        #expect(appended == 4 && ring.dropped == 3)
+        var seen: [Exposure] = []
+        #expect(ring.drain { seen.append($0) } == 4)
+        #expect(seen.map(\.outcome) == [0, 1, 2, 3])
+        #expect(seen.allSatisfy { $0.userID == "u1" && $0.segments == SegmentSet([Int($0.outcome)]) })
+        // Space is free again, and wraps around.
+        for i in 0..<3 { _ = user.withUnsafeBytes { ring.append(time: 0, revision: 1, slot: 1, outcome: 10 + i, nonce: 0, segments: SegmentSet(), user: $0) } }
+        seen = []
+        ring.drain { seen.append($0) }
+        #expect(seen.map(\.outcome) == [10, 11, 12])
+    }
+
+    @Test func oneProducerOneConsumerLoseNothingUnlessFull() async {
+        let ring = ExposureRing(capacity: 1024)
+        let total = 200_000
+        let producer = Task.detached {
+            var sent = 0
+            let user = Array(String(repeating: "x", count: 300).utf8)  // cut to 256 in the record
+            for i in 0..<total {
+                if user.withUnsafeBytes({
+                    ring.append(time: Double(i), revision: 7, slot: 2, outcome: 3, nonce: UInt32(i), segments: SegmentSet(), user: $0)
+                }) { sent += 1 }
+            }
+            return sent
+        }
+        var received: [UInt32] = []
+        var done = false
+        while !done {
+            done = producer.isCancelled
+            ring.drain { e in received.append(e.nonce) }
+            if received.count + ring.dropped == total { done = true }
+            await Task.yield()
+        }
+        let sent = await producer.value
+        #expect(received.count == sent && sent + ring.dropped == total)
+        // In order, and every record whole (nonces increase; no torn record).
+        #expect(zip(received, received.dropFirst()).allSatisfy { $0 < $1 })
+    }
+
+    @Test func tokensCannotBeForgedOrRedirected() {
+        let signer = ExposureTokenSigner(secret: Array("a-secret-of-sixteen+".utf8))
+        let claims = ExposureClaims(time: 1_780_000_000, revision: 3, slot: 1, outcome: 2, nonce: 99, user: 0xfeed_beef)
+        let token = signer.token(claims)
+        #expect(token.count == ExposureTokenSigner.tokenLength)
+        #expect(signer.verify(token) == .success(claims))
+        // Any single changed character is refused.
+        let chars = Array(token)
+        for i in chars.indices {
+            var c = chars
+            c[i] = c[i] == "A" ? "B" : "A"
+            #expect((try? signer.verify(String(c)).get()) == nil, "changed at \(i)")
+        }
+        #expect(signer.verify(token.dropLast()) == .failure(.malformed))
+        #expect(signer.verify(String(repeating: "!", count: 50)) == .failure(.malformed))
+        let other = ExposureTokenSigner(secret: Array("another-secret-16b".utf8))
+        #expect(other.verify(token) == .failure(.badSignature))
+    }
+}
+
+@Suite("Outcome store on real LMDB", .serialized)
+struct OutcomeStoreTests {
+    /// A store with the demo bundle's catalog.
+    static func make(logBytes: Int = 1 << 20) throws -> (OutcomeStore, OutcomeCollector, DecisionEngine, String) {
+        let directory = NSTemporaryDirectory() + "tessera-outcomes-" + UUID().uuidString
+        var options = DataStore.Options()
+        options.mapSize = 64 << 20
+        let store = try DataStore(path: directory, options: options)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let sources = try BundleSources.load(templates: root + "/Templates", mappings: root + "/Mappings")
+        let (revision, bundle) = try ContentPublisher(store: store).publish(sources: sources, origin: .compile)
+        let engine = try DecisionEngine(bundle: bundle, revision: revision.revision)
+        var o = OutcomeStore.Options()
+        o.decisionLogBytes = logBytes
+        let outcomes = try OutcomeStore(store: store, options: o)
+        var c = OutcomeCollector.Configuration()
+        c.interval = 3600  // only flush() commits: the test decides when
+        let collector = OutcomeCollector(store: outcomes, configuration: c)
+        collector.register(engine)
+        collector.start()
+        return (outcomes, collector, engine, directory)
+    }
+
+    /// Exposures of experiment `onboarding-hero` (slot home.hero): `a` users see variant a, `b` variant b.
+    static func expose(_ ring: ExposureRing, engine: DecisionEngine, a: Int, b: Int, time: Double = 1000) throws {
+        let slot = try #require(engine.slot(named: "home.hero"))
+        let outcomes = engine.outcomeDescriptions(slot: slot)
+        let ia = try #require(outcomes.firstIndex { $0.experiment == "onboarding-hero" && $0.variant == "a" })
+        let ib = try #require(outcomes.firstIndex { $0.experiment == "onboarding-hero" && $0.variant == "b" })
+        for i in 0..<(a + b) {
+            let user = Array("user-\(i)".utf8)
+            user.withUnsafeBytes {
+                _ = ring.append(
+                    time: time, revision: engine.revision, slot: slot, outcome: i < a ? ia : ib, nonce: UInt32(i),
+                    segments: SegmentSet([0]), user: $0)
+            }
+        }
+    }
+
+    @Test func aSkewedSplitIsFlaggedAndABalancedOneIsNot() throws {
+        for (a, b, flagged) in [(700, 300, true), (505, 495, false)] {
+            let (store, collector, engine, dir) = try Self.make()
+            defer {
+                collector.stop()
+                try? FileManager.default.removeItem(atPath: dir)
+            }
+            let ring = collector.makeRing()
+            try Self.expose(ring, engine: engine, a: a, b: b)
+            try collector.flush()
+            let report = try #require(try OutcomeReport(store: store).experiment("onboarding-hero", catalog: OutcomeCatalog(engine)))
+            #expect(report["sample_ratio"]?["mismatch"] == .bool(flagged), "\(a)/\(b): \(report.jsonText)")
+            let users = report["variants"].flatMap { v -> [JSONValue]? in if case .array(let x) = v { return x } else { return nil } }?
+                .map { $0["users"] }
+            #expect(users == [.number(Double(a)), .number(Double(b))])
+        }
+    }
+
+    @Test func theRawLogKeepsItsBoundOldestFirstAndCountsStay() throws {
+        // Each record is 64 bytes + the user id ("user-N", 6-8 bytes): 40 KB holds about 560 of 2,000.
+        let (store, collector, engine, dir) = try Self.make(logBytes: 40_000)
+        defer {
+            collector.stop()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        let ring = collector.makeRing()
+        try Self.expose(ring, engine: engine, a: 1000, b: 1000)
+        try collector.flush()
+        let report = OutcomeReport(store: store)
+        let kept = try report.decisions(after: nil, since: -.infinity, limit: 100_000)
+        let bytes = kept.reduce(0) { $0 + 64 + $1.1.user.count }
+        #expect(bytes <= 40_000 && bytes > 40_000 - 80, "\(bytes)")
+        #expect(kept.last?.1.userID == "user-1999", "the newest are kept")
+        #expect(kept.first.map { $0.0 } == UInt64(2000 - kept.count), "the oldest went first")
+        // The aggregates are kept regardless of the log's bound.
+        let exp = try #require(try report.experiment("onboarding-hero", catalog: nil))
+        if case .array(let rows)? = exp["variants"] {
+            #expect(rows.map { $0["exposures"] } == [.number(1000), .number(1000)])
+        } else {
+            Issue.record("no variants: \(exp.jsonText)")
+        }
+    }
+
+    @Test func committedCountsSurviveReopening() throws {
+        let (_, collector, engine, dir) = try Self.make()
+        let ring = collector.makeRing()
+        try Self.expose(ring, engine: engine, a: 3, b: 2)
+        try collector.flush()
+        collector.stop()
+        // A new process: the same directory opened again, nothing in memory.
+        let reopened = try OutcomeStore(store: try DataStore(path: dir))
+        let exp = try #require(try OutcomeReport(store: reopened).experiment("onboarding-hero", catalog: nil))
+        if case .array(let rows)? = exp["variants"] {
+            #expect(rows.map { $0["users"] } == [.number(3), .number(2)])
+        } else {
+            Issue.record("no variants: \(exp.jsonText)")
+        }
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
