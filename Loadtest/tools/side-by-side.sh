@@ -5,9 +5,10 @@
 # order reversed every other round: going second was worth up to ~12% here); prints each run, then the median per
 # server and route and its ratio to h2o's median. /healthz doubles as a control for changes off the transport.
 #
-#   Loadtest/tools/side-by-side.sh [--rounds N] [--seconds S] [--profiles N] NAME=BINARY...
+#   Loadtest/tools/side-by-side.sh [--rounds N] [--seconds S] [--profiles N] NAME=BINARY[,SERVE-ARG...]...
 #
 #   e.g. Loadtest/tools/side-by-side.sh before=/tmp/tessera-old after=.build/release/tessera
+#        Loadtest/tools/side-by-side.sh on=.build/release/tessera off=.build/release/tessera,--no-tracking
 #
 # Routes: /healthz, decide 1 slot (known users, Zipf), decide 4 slots, fragment (/v1/slots/home.hero).
 # Loopback only; every server it starts is stopped on exit. Needs h2o, h2load, taskset, python3.
@@ -39,6 +40,7 @@ trap cleanup EXIT
 port=18300 h2o_port=18312
 
 first_bin=${binaries[0]#*=}
+first_bin=${first_bin%%,*}
 data=$work/data
 "$first_bin" compile --data "$data" >/dev/null
 "$first_bin" generate-profiles --count "$profiles" --seed 42 | "$first_bin" import --data "$data" - >/dev/null 2>&1
@@ -87,8 +89,10 @@ for round in $(seq "$rounds"); do
     for ((i = ${#binaries[@]} - 1; i >= 0; i--)); do order+=("${binaries[i]}"); done
   fi
   for entry in "${order[@]}"; do
-    name=${entry%%=*} bin=${entry#*=}
-    taskset -c 0 "$bin" serve --data "$data" --port "$port" --threads 1 --log-level error >/dev/null 2>&1 &
+    name=${entry%%=*}
+    IFS=, read -ra spec <<<"${entry#*=}"
+    bin=${spec[0]} extra=("${spec[@]:1}")
+    taskset -c 0 "$bin" serve --data "$data" --port "$port" --threads 1 --log-level error "${extra[@]}" >/dev/null 2>&1 &
     pids+=($!)
     wait_up "$base/healthz"
     for route in healthz decide1 decide4 fragment; do

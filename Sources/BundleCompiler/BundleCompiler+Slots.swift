@@ -87,11 +87,35 @@ extension BundleCompiler {
                     guard let o = slotOutcome(item, doc: doc, at: at, templates: templates) else { continue }
                     outcome = .content(o)
                 }
+                var active: ActiveWindow? = nil
+                if let a = item["active"] {
+                    guard let window = activeWindow(a, doc: doc, at: at + ["active"]) else { continue }
+                    active = window
+                }
+                // An experiment's own schedule is the rule's (given once).
+                if let a = item["experiment"]?["active"] {
+                    guard active == nil else {
+                        problems.append(doc.problem(at: at + ["experiment", "active"], "give 'active' on the rule or on its experiment, not both"))
+                        continue
+                    }
+                    guard let window = activeWindow(a, doc: doc, at: at + ["experiment", "active"]) else { continue }
+                    active = window
+                }
+                var holdout: Double? = nil
+                if let h = item["holdout"] {
+                    guard case .number(let n) = h, n >= 0, n < 1 else {
+                        problems.append(
+                            doc.problem(at: at + ["holdout"], "'holdout' must be a share from 0 up to (not including) 1"))
+                        continue
+                    }
+                    holdout = n > 0 ? n : nil
+                }
                 rules.append(
                     (
                         i,
                         SlotRule(
-                            name: name, priority: priority, segments: requirement, clauses: clauses, outcome: outcome)
+                            name: name, priority: priority, segments: requirement, clauses: clauses, outcome: outcome,
+                            active: active, holdout: holdout)
                     ))
             }
         }
@@ -201,7 +225,72 @@ extension BundleCompiler {
             }
             hashVersion = Int(n)
         }
+        var namespace: ExperimentNamespace? = nil
+        if let ns = e["namespace"] {
+            guard case .array(let parts) = ns, parts.count == 3, case .string(let id) = parts[0], !id.isEmpty,
+                case .number(let start) = parts[1], case .number(let end) = parts[2], start >= 0, end <= 1, start < end
+            else {
+                problems.append(
+                    doc.problem(
+                        at: at + ["namespace"], "'namespace' must be [id, start, end] with 0 <= start < end <= 1"))
+                return nil
+            }
+            namespace = ExperimentNamespace(id: id, start: start, end: end)
+        }
+        var sticky: Bool? = nil
+        if let st = e["sticky"] {
+            guard case .bool(let b) = st else {
+                problems.append(doc.problem(at: at + ["sticky"], "'sticky' must be true or false"))
+                return nil
+            }
+            sticky = b ? true : nil
+        }
+        var bucketVersion: Int? = nil
+        if let bv = e["bucket_version"] {
+            guard case .number(let n) = bv, n >= 0, n <= 1_000_000, n == n.rounded(), let v = Int(exactly: n) else {
+                problems.append(
+                    doc.problem(at: at + ["bucket_version"], "'bucket_version' must be a whole number from 0 to 1000000"))
+                return nil
+            }
+            bucketVersion = v
+        }
         guard variants.count == items.count else { return nil }
-        return Experiment(key: key, variants: variants, coverage: coverage, hashVersion: hashVersion)
+        return Experiment(
+            key: key, variants: variants, coverage: coverage, hashVersion: hashVersion, namespace: namespace,
+            sticky: sticky, bucketVersion: bucketVersion)
+    }
+
+    /// `active: {from: ISO-8601 or epoch seconds, until: ...}` (either end may be left out).
+    mutating func activeWindow(_ a: JSONValue, doc: YAMLDocument, at: [String]) -> ActiveWindow? {
+        guard case .object(let members) = a, !members.isEmpty else {
+            problems.append(doc.problem(at: at, "'active' must be a mapping with 'from' and/or 'until'"))
+            return nil
+        }
+        var window = ActiveWindow(from: nil, until: nil)
+        for (key, value) in members {
+            let t: Timestamp?
+            switch value {
+            case .string(let s): t = Timestamp(iso8601: s)
+            case .number(let n): t = Timestamp(seconds: n)
+            default: t = nil
+            }
+            guard let t else {
+                problems.append(
+                    doc.problem(at: at + [key], "'\(key)' must be an ISO-8601 time or epoch seconds (years 0001-9999)"))
+                return nil
+            }
+            switch key {
+            case "from": window.from = t.seconds
+            case "until": window.until = t.seconds
+            default:
+                problems.append(doc.problem(at: at + [key], "unknown key '\(key)' (expected from, until)"))
+                return nil
+            }
+        }
+        if let f = window.from, let u = window.until, f >= u {
+            problems.append(doc.problem(at: at, "'from' must be before 'until'"))
+            return nil
+        }
+        return window
     }
 }

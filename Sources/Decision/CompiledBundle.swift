@@ -84,16 +84,61 @@ public struct SlotRule: Sendable, Codable {
     public var clauses: [RuleClause]
     /// What the rule shows.
     public var outcome: RuleOutcome
+    /// When the rule runs (`active: {from, until}`); outside it the rule is skipped. `nil`: always.
+    public var active: ActiveWindow?
+    /// Share (0..<1) of the rule's audience that always gets the slot's default, measured as the rule's
+    /// `holdout` group against the exposed users. `nil`: none.
+    public var holdout: Double?
 
     /// A rule with the given parts.
     public init(
-        name: String, priority: Double, segments: SegmentRequirement, clauses: [RuleClause], outcome: RuleOutcome
+        name: String, priority: Double, segments: SegmentRequirement, clauses: [RuleClause], outcome: RuleOutcome,
+        active: ActiveWindow? = nil, holdout: Double? = nil
     ) {
         self.name = name
         self.priority = priority
         self.segments = segments
         self.clauses = clauses
         self.outcome = outcome
+        self.active = active
+        self.holdout = holdout
+    }
+}
+
+/// A time window, epoch seconds: from `from` (inclusive) until `until` (exclusive); a missing end is open.
+public struct ActiveWindow: Sendable, Codable, Equatable {
+    public var from: Double?
+    public var until: Double?
+
+    /// A window with the given ends.
+    public init(from: Double?, until: Double?) {
+        self.from = from
+        self.until = until
+    }
+
+    /// Whether `now` is inside. Without a clock (NaN) a scheduled rule is not active: nothing scheduled goes
+    /// live by accident.
+    @inline(__always)
+    public func contains(_ now: Double) -> Bool {
+        guard !now.isNaN else { return false }
+        if let from, now < from { return false }
+        if let until, now >= until { return false }
+        return true
+    }
+}
+
+/// A GrowthBook namespace: users whose hash of `"__" + id` falls in `[start, end)` may enter; experiments in
+/// the same namespace with disjoint ranges never share a user.
+public struct ExperimentNamespace: Sendable, Codable, Equatable {
+    public var id: String
+    public var start: Double
+    public var end: Double
+
+    /// A namespace range.
+    public init(id: String, start: Double, end: Double) {
+        self.id = id
+        self.start = start
+        self.end = end
     }
 }
 
@@ -162,13 +207,25 @@ public struct Experiment: Sendable, Codable {
     public var coverage: Double
     /// GrowthBook hash version (1 or 2).
     public var hashVersion: Int
+    /// The namespace range the experiment takes users from; `nil`: every user.
+    public var namespace: ExperimentNamespace?
+    /// Whether a user keeps the variant first shown to them (sticky bucketing) while ``bucketVersion`` stays.
+    public var sticky: Bool?
+    /// Bumping it re-assigns every sticky user. Default 0.
+    public var bucketVersion: Int?
 
     /// An experiment with the given parts.
-    public init(key: String, variants: [ExperimentVariant], coverage: Double = 1, hashVersion: Int = 2) {
+    public init(
+        key: String, variants: [ExperimentVariant], coverage: Double = 1, hashVersion: Int = 2,
+        namespace: ExperimentNamespace? = nil, sticky: Bool? = nil, bucketVersion: Int? = nil
+    ) {
         self.key = key
         self.variants = variants
         self.coverage = coverage
         self.hashVersion = hashVersion
+        self.namespace = namespace
+        self.sticky = sticky
+        self.bucketVersion = bucketVersion
     }
 }
 

@@ -184,11 +184,37 @@ extension DecisionEngine {
                     &log, rule, matched: false, reason: "condition '\(failed.key)' is false: \(failed.source.jsonText)")
                 continue
             }
+            if let active = rule.active, !active.contains(scope.now) {
+                explain(&log, rule, matched: false, reason: "the rule is not active now (schedule)")
+                continue
+            }
+            if case .experiment(let e) = rule.kind, let ns = e.namespace {
+                // GrowthBook's inNamespace (checked against its SDK test corpus in BucketingCorpusTests).
+                guard Bucketing.inNamespace(hashValue: scope.user, id: ns.id, range: VariationRange(ns.start, ns.end))
+                else {
+                    explain(&log, rule, matched: false, reason: "user is outside the experiment's namespace range")
+                    continue
+                }
+            }
+            if let held = rule.holdoutOutcome {
+                if let n = Bucketing.hash(seed: rule.holdoutSeed, value: scope.user, version: 2), n < rule.holdout {
+                    explain(&log, rule, matched: true, reason: "user is in the rule's holdout: default served")
+                    return Pick(rule: rule, outcome: held, outcomeIndex: slot.holdoutIndex(rule: r))
+                }
+            }
             switch rule.kind {
             case .content(let outcome):
                 explain(&log, rule, matched: true, reason: "all conditions hold")
                 return Pick(rule: rule, outcome: outcome, outcomeIndex: slot.outcomeIndex(rule: r, variant: 0))
             case .experiment(let e):
+                if e.sticky, let stored = scope.savedGroups?.stickyVariant(user: scope.user, experiment: e.key),
+                    stored.bucketVersion == e.bucketVersion, let v = e.variants.firstIndex(where: { $0.label == stored.variant })
+                {
+                    explain(
+                        &log, rule, matched: true,
+                        reason: "experiment '\(e.key)' kept the user's sticky variant '\(stored.variant)'")
+                    return Pick(rule: rule, outcome: e.variants[v], outcomeIndex: slot.outcomeIndex(rule: r, variant: v))
+                }
                 guard let n = Bucketing.hash(seed: e.key, value: scope.user, version: e.hashVersion) else {
                     explain(&log, rule, matched: false, reason: "user id cannot be hashed")
                     continue

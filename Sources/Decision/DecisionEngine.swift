@@ -102,12 +102,19 @@ public final class DecisionEngine: Sendable {
                     let ranges = Bucketing.bucketRanges(
                         count: e.variants.count, coverage: e.coverage, weights: e.variants.map(\.weight))
                     kind = .experiment(
-                        LoadedExperiment(key: e.key, hashVersion: e.hashVersion, ranges: ranges, variants: variants))
+                        LoadedExperiment(
+                            key: e.key, hashVersion: e.hashVersion, ranges: ranges, variants: variants,
+                            namespace: e.namespace, sticky: e.sticky ?? false, bucketVersion: e.bucketVersion ?? 0))
                 }
+                let fallback = try outcome(mapping.fallback, label: "holdout")
+                var seed = "holdout:" + mapping.id + ":" + rule.name
+                if case .experiment(let e) = rule.outcome { seed = "holdout:" + e.key }
                 rules.append(
                     LoadedRule(
                         name: rule.name, anyOf: try mask(rule.segments.anyOf), allOf: try mask(rule.segments.allOf),
-                        noneOf: try mask(rule.segments.noneOf), clauses: rule.clauses, kind: kind))
+                        noneOf: try mask(rule.segments.noneOf), clauses: rule.clauses, kind: kind, active: rule.active,
+                        holdout: rule.holdout ?? 0, holdoutOutcome: (rule.holdout ?? 0) > 0 ? fallback : nil,
+                        holdoutSeed: seed))
             }
             index[mapping.id] = slots.count
             slots.append(
@@ -135,16 +142,24 @@ public final class DecisionEngine: Sendable {
     public func outcomeDescriptions(slot: Int) -> [OutcomeDescription] {
         var out: [OutcomeDescription] = []
         for rule in slots[slot].rules {
+            var experiment: String? = nil
             switch rule.kind {
             case .content(let o):
                 out.append(OutcomeDescription(rule: rule.name, variant: o.label, experiment: nil, weight: nil))
             case .experiment(let e):
+                experiment = e.key
                 for (v, o) in e.variants.enumerated() {
                     let r = v < e.ranges.count ? e.ranges[v] : VariationRange(0, 0)
-                    out.append(
-                        OutcomeDescription(
-                            rule: rule.name, variant: o.label, experiment: e.key, weight: max(0, r.upper - r.lower)))
+                    var d = OutcomeDescription(
+                        rule: rule.name, variant: o.label, experiment: e.key, weight: max(0, r.upper - r.lower))
+                    if e.sticky { d.stickyBucketVersion = e.bucketVersion }
+                    out.append(d)
                 }
+            }
+            if rule.holdoutOutcome != nil {
+                var d = OutcomeDescription(rule: rule.name, variant: "holdout", experiment: experiment, weight: nil)
+                d.holdout = rule.holdout
+                out.append(d)
             }
         }
         out.append(OutcomeDescription(rule: nil, variant: "default", experiment: nil, weight: nil))
@@ -165,6 +180,10 @@ public struct OutcomeDescription: Sendable, Codable, Equatable {
     public var experiment: String?
     /// The share of the experiment's traffic this variant is configured to get (its bucket range width).
     public var weight: Double?
+    /// For a rule's holdout group: the share held out.
+    public var holdout: Double?
+    /// For a variant of a sticky experiment: the bucket version assignments are stored under.
+    public var stickyBucketVersion: Int?
 
     /// An outcome description.
     public init(rule: String?, variant: String, experiment: String?, weight: Double?) {
@@ -240,6 +259,7 @@ struct LoadedSlot: Sendable {
             case .content: i += 1
             case .experiment(let e): i += e.variants.count
             }
+            if r.holdoutOutcome != nil { i += 1 }
         }
         self.ruleOutcomeOffsets = offsets
         self.defaultOutcomeIndex = i
@@ -249,12 +269,25 @@ struct LoadedSlot: Sendable {
         var labels: [String] = []
         for r in rules {
             switch r.kind {
-            case .content(let o): labels.append(o.label)
-            case .experiment(let e): labels.append(contentsOf: e.variants.map { "\(e.key):\($0.label)" })
+            case .content(let o):
+                labels.append(o.label)
+                if r.holdoutOutcome != nil { labels.append("\(r.name):holdout") }
+            case .experiment(let e):
+                labels.append(contentsOf: e.variants.map { "\(e.key):\($0.label)" })
+                if r.holdoutOutcome != nil { labels.append("\(e.key):holdout") }
             }
         }
         labels.append("default")
         return labels
+    }
+
+    /// Index into `outcomeLabels` of rule `r`'s holdout group (after its variants).
+    @inline(__always)
+    func holdoutIndex(rule r: Int) -> Int {
+        switch rules[r].kind {
+        case .content: ruleOutcomeOffsets[r] + 1
+        case .experiment(let e): ruleOutcomeOffsets[r] + e.variants.count
+        }
     }
 
     /// Index into `outcomeLabels` of rule `r`'s variant `v` (0 for content rules).
@@ -274,6 +307,14 @@ struct LoadedRule: Sendable {
     let noneOf: SegmentSet
     let clauses: [RuleClause]
     let kind: Kind
+    /// When the rule runs; `nil`: always.
+    let active: ActiveWindow?
+    /// Share of the audience held out (0: none).
+    let holdout: Double
+    /// What the holdout gets: the slot's default, labelled `holdout`; `nil` without a holdout.
+    let holdoutOutcome: LoadedOutcome?
+    /// The holdout's hash seed.
+    let holdoutSeed: String
 }
 
 /// An experiment ready to serve.
@@ -282,6 +323,9 @@ struct LoadedExperiment: Sendable {
     let hashVersion: Int
     let ranges: [VariationRange]
     let variants: [LoadedOutcome]
+    let namespace: ExperimentNamespace?
+    let sticky: Bool
+    let bucketVersion: Int
 }
 
 /// A template resolved to its handle, plus the rule data.

@@ -9,4 +9,13 @@ public protocol SavedGroupLookup {
     /// Whether list `number` holds `member`; `nil` when the list no longer exists (or cannot be read). With
     /// `member == nil`, only whether it exists: `false` if it does.
     func savedGroup(_ number: Int, contains member: SavedGroupMember?) -> Bool?
+    /// See the extension's default (none stored).
+    func stickyVariant(user: String, experiment: String) -> (bucketVersion: Int, variant: String)?
+}
+
+extension SavedGroupLookup {
+    /// The sticky variant stored for `user` in `experiment`: the bucket version it was assigned under and the
+    /// variant id, or `nil` when none is stored. The server's snapshot reads its `sticky` table; other lookups
+    /// have none.
+    public func stickyVariant(user: String, experiment: String) -> (bucketVersion: Int, variant: String)? { nil }
 }

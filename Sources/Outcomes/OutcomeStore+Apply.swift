@@ -1,5 +1,6 @@
 import Decision
 import LMDB
+import Store
 
 /// What a click or conversion did.
 public enum FeedbackOutcome: Sendable, Equatable {
@@ -62,6 +63,15 @@ extension OutcomeStore {
             else { continue }
             counted += 1
             let user = Self.userKey(e.user)
+            if let version = d.stickyBucketVersion, let experiment = d.experiment {
+                // The first variant shown stays the user's until the bucket version changes.
+                let key = DataStore.stickyKey(user: e.userID, experiment: experiment)
+                let stored = try key.withUnsafeBytes { try txn.get(store.sticky, key: $0) }
+                let storedVersion = stored.flatMap { $0.count >= 4 ? Int(UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self))) : nil }
+                if storedVersion != version {
+                    try txn.put(store.sticky, key: key, value: DataStore.stickyValue(bucketVersion: version, variant: d.variant))
+                }
+            }
             let segments = cat.segmentNames(e.segments)
             for u in Self.units(slot: slot, d) {
                 let key = Self.assignmentKey(user: user, unit: u.unit, outcome: u.outcome)

@@ -54,14 +54,8 @@ public final class OutcomeStore: Sendable {
     // MARK: - Keys
 
     /// The 8-byte key a user id is counted under (FNV-1a 64 of its bytes).
-    public static func userKey(_ user: some Collection<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in user {
-            h ^= UInt64(b)
-            h &*= 0x0000_0100_0000_01b3
-        }
-        return h
-    }
+    @inline(__always)
+    public static func userKey(_ user: some Collection<UInt8>) -> UInt64 { DataStore.userKey(user) }
 
     static func join(_ kind: UInt8, _ parts: [String]) -> [UInt8] {
         var key: [UInt8] = [kind]

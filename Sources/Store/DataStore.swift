@@ -34,15 +34,39 @@ public final class DataStore: Sendable {
     public let tombstones: Database
     /// List segment name → its catalog record (``ListInfo``, JSON).
     public let lists: Database
+    /// User id, NUL, experiment key → sticky assignment (u32 bucket version, variant id), written by the
+    /// outcome collector on a user's first exposure, read by decisions; erased with the user.
+    public let sticky: Database
     /// This process's handles of the `list.N` tables.
     let listTables = ListTables()
 
-    /// Named databases besides the list tables (seven, plus room to grow).
-    static let fixedDatabases: UInt32 = 16
+    /// Named databases besides the list tables (fifteen today, with the outcome store's, plus room to grow).
+    static let fixedDatabases: UInt32 = 24
     /// List segments a data directory can hold.
     public static let maxLists = 240
 
     static let revisionKey = Array("revision".utf8)
+
+    /// The 8-byte key a user id's outcome assignments are kept under (FNV-1a 64 of its bytes); the outcome
+    /// store's `assignments` keys start with it (big-endian), which is how erasure finds them.
+    public static func userKey(_ user: some Collection<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in user {
+            h ^= UInt64(b)
+            h &*= 0x0000_0100_0000_01b3
+        }
+        return h
+    }
+
+    /// The ``sticky`` key of `user` in `experiment`.
+    public static func stickyKey(user: String, experiment: String) -> [UInt8] {
+        Array(user.utf8) + [0] + Array(experiment.utf8)
+    }
+
+    /// The ``sticky`` value: the bucket version and variant id.
+    public static func stickyValue(bucketVersion: Int, variant: String) -> [UInt8] {
+        withUnsafeBytes(of: UInt32(clamping: bucketVersion).littleEndian) { Array($0) } + Array(variant.utf8)
+    }
 
     /// Options for opening the store.
     public struct Options: Sendable {
@@ -77,6 +101,7 @@ public final class DataStore: Sendable {
         self.deliveries = try env.openDatabase("deliveries")
         self.tombstones = try env.openDatabase("tombstones")
         self.lists = try env.openDatabase("lists")
+        self.sticky = try env.openDatabase("sticky")
         try openListTables()
     }
 

@@ -47,6 +47,8 @@ public final class DeltaWriter: @unchecked Sendable {
     var tombstones: Database { store.tombstones }
     /// CDP message id → f64 time first seen.
     let messageIDs: Database
+    /// The outcome store's per-user exposure assignments (erased with the user).
+    let assignments: Database
 
     private let condition = NSCondition()
     private var queue: [Job] = []
@@ -61,6 +63,7 @@ public final class DeltaWriter: @unchecked Sendable {
         self.store = store
         self.configuration = configuration
         self.messageIDs = try store.environment.openDatabase("message_ids")
+        self.assignments = try store.environment.openDatabase("assignments")
     }
 
     /// Starts the writer thread.
@@ -252,11 +255,24 @@ public final class DeltaWriter: @unchecked Sendable {
         }
         if let t = try tombstoneSeq(key, txn: txn) { last = max(last, t) }
         if existed { try txn.delete(store.profiles, key: key) }
+        // What outcome measuring keeps about the user goes too: sticky variants and exposure assignments (the
+        // raw decision log is bounded and ages out).
+        try deletePrefix(key + [0], in: store.sticky, txn: txn)
+        try deletePrefix(withUnsafeBytes(of: DataStore.userKey(key).bigEndian) { Array($0) }, in: assignments, txn: txn)
         var value: [UInt8] = []
         withUnsafeBytes(of: last.littleEndian) { value.append(contentsOf: $0) }
         withUnsafeBytes(of: now.bitPattern.littleEndian) { value.append(contentsOf: $0) }
         try txn.put(tombstones, key: key, value: value)
         return ErasureOutcome(existed: existed, tombstoneSeq: last)
+    }
+
+    func deletePrefix(_ prefix: [UInt8], in db: Database, txn: WriteTransaction) throws {
+        var keys: [[UInt8]] = []
+        try txn.forEach(db, prefix: prefix) { k, _ in
+            keys.append(Array(k))
+            return true
+        }
+        for k in keys { try txn.delete(db, key: k) }
     }
 
     /// Forgets message ids older than the retention (bounded work per sweep).

@@ -72,6 +72,17 @@ public final class ProfileReader {
             }
             return marker == true ? false : nil
         }
+
+        /// The sticky variant stored for `user` in `experiment` (``DataStore/sticky``), read in this snapshot.
+        public func stickyVariant(user: String, experiment: String) -> (bucketVersion: Int, variant: String)? {
+            let key = DataStore.stickyKey(user: user, experiment: experiment)
+            let found: (Int, String)?? = try? key.withUnsafeBytes { k in
+                guard let v = try txn.get(store.sticky, key: k), v.count >= 4 else { return nil }
+                let version = Int(UInt32(littleEndian: v.loadUnaligned(as: UInt32.self)))
+                return (version, String(decoding: v[4...], as: UTF8.self))
+            }
+            return found.flatMap { $0 }
+        }
     }
 }
 

@@ -211,4 +211,45 @@ struct OutcomeServerTests {
             #expect(!quiet.body.lowercased().contains("tessera-exposure:"))
         }
     }
+
+    @Test func aStickyUserKeepsTheirVariantThroughAWeightChangeUntilTheBucketVersionIsBumped() async throws {
+        let clock = TestClock(Self.start)
+        try await withServer(users: 60, configure: { c in
+            clock.configure(&c)
+            c.adminToken = adminToken
+            c.webhookSecrets = [secret]
+            c.revisionPollInterval = .seconds(3600)
+        }) { server in
+            // New visitors (u6, u12, ...) enter onboarding-hero, which the demo makes sticky.
+            var assigned: [String: String] = [:]
+            var token = ""
+            for i in stride(from: 6, through: 60, by: 6) {
+                let entry = try await hero(server, "u\(i)")
+                assigned["u\(i)"] = try #require(entry["variant"]?.stringValue)
+                token = try #require(entry["token"]?.stringValue)
+            }
+            #expect(Set(assigned.values) == ["a", "b"], "both variants were dealt: \(assigned)")
+            try await sync(server, token: token)  // the exposures, and with them the sticky variants, are committed
+
+            // Every new user now goes to b; the users already shown a keep a.
+            let path = repositoryRoot + "/Mappings/slots/home.hero.yaml"
+            let original = try String(contentsOfFile: path, encoding: .utf8)
+            let allB = original.replacingOccurrences(of: "weight: 0.5, data: { offer: 10 } }", with: "weight: W, data: { offer: 10 } }")
+                .replacingOccurrences(of: "{ id: a, template: hero/onboarding-a, weight: W", with: "{ id: a, template: hero/onboarding-a, weight: 0")
+                .replacingOccurrences(of: "{ id: b, template: hero/onboarding-b, weight: W", with: "{ id: b, template: hero/onboarding-b, weight: 1")
+            #expect(allB != original)
+            let (status, answer) = try await server.publish("w-1", [upsert("slot", "home.hero", allB)])
+            #expect(status == 200, "\(answer)")
+            for (user, variant) in assigned {
+                #expect(try await hero(server, user)["variant"]?.stringValue == variant, "\(user) keeps \(variant)")
+            }
+            // Bumping bucket_version re-assigns everyone under the new weights.
+            let bumped = allB.replacingOccurrences(of: "bucket_version: 1", with: "bucket_version: 2")
+            let (status2, _) = try await server.publish("w-2", [upsert("slot", "home.hero", bumped)])
+            #expect(status2 == 200)
+            for user in assigned.keys {
+                #expect(try await hero(server, user)["variant"]?.stringValue == "b", "\(user) re-assigned")
+            }
+        }
+    }
 }
