@@ -65,11 +65,14 @@ let package = Package(
         // Storage: profiles, compiled bundles and metadata in one LMDB environment.
         .target(name: "Store", dependencies: ["LMDB", "Decision", "JSON", "Targeting"], swiftSettings: swiftSettings),
 
+        // Thread-to-CPU pinning (glibc declares it only under _GNU_SOURCE).
+        .target(name: "CAffinity"),
+
         // Outcomes: exposures, clicks and conversions per slot, variant and segment; experiment results.
         .target(
             name: "Outcomes",
             dependencies: [
-                "LMDB", "Store", "Decision", "JSON", "Targeting", .product(name: "Crypto", package: "swift-crypto"),
+                "CAffinity", "LMDB", "Store", "Decision", "JSON", "Targeting", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -138,7 +141,10 @@ let package = Package(
         ),
         .testTarget(
             name: "OutcomesTests",
-            dependencies: ["Outcomes", "Store", "Decision", "BundleCompiler", "Publishing", "JSON", "LMDB"],
+            dependencies: [
+                "Outcomes", "Store", "Decision", "BundleCompiler", "Publishing", "JSON", "LMDB", "Targeting",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

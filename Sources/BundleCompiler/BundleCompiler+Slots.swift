@@ -79,7 +79,7 @@ extension BundleCompiler {
                 }
                 let outcome: RuleOutcome
                 if let exp = item["experiment"] {
-                    guard let e = experiment(exp, doc: doc, at: at + ["experiment"], templates: templates) else {
+                    guard let e = experiment(exp, doc: doc, at: at + ["experiment"], templates: templates, segments: known) else {
                         continue
                     }
                     outcome = .experiment(e)
@@ -174,9 +174,9 @@ extension BundleCompiler {
         return SlotOutcome(template: template, data: data)
     }
 
-    mutating func experiment(_ e: JSONValue, doc: YAMLDocument, at: [String], templates: [String: String])
-        -> Experiment?
-    {
+    mutating func experiment(
+        _ e: JSONValue, doc: YAMLDocument, at: [String], templates: [String: String], segments: Set<String>
+    ) -> Experiment? {
         guard case .string(let key)? = e["key"], !key.isEmpty else {
             problems.append(doc.problem(at: at, "an experiment needs a 'key'"))
             return nil
@@ -254,10 +254,75 @@ extension BundleCompiler {
             }
             bucketVersion = v
         }
+        var bandit: BanditSettings? = nil
+        if let allocation = e["allocation"] {
+            guard case .string(let a) = allocation, a == "bandit" || a == "fixed" else {
+                problems.append(doc.problem(at: at + ["allocation"], "'allocation' must be fixed or bandit"))
+                return nil
+            }
+            if a == "bandit" {
+                guard
+                    let settings = banditSettings(
+                        e["bandit"], variants: items.count, segments: segments, doc: doc, at: at + ["bandit"])
+                else { return nil }
+                bandit = settings
+                // A bandit's users keep their arm while the weights move (unless said otherwise).
+                if e["sticky"] == nil { sticky = true }
+            }
+        } else if e["bandit"] != nil {
+            problems.append(doc.problem(at: at + ["bandit"], "'bandit' settings need 'allocation: bandit'"))
+            return nil
+        }
         guard variants.count == items.count else { return nil }
         return Experiment(
             key: key, variants: variants, coverage: coverage, hashVersion: hashVersion, namespace: namespace,
-            sticky: sticky, bucketVersion: bucketVersion)
+            sticky: sticky, bucketVersion: bucketVersion, bandit: bandit)
+    }
+
+    /// `bandit: {metric: click|conversion, min_share: 0.01, burn_in: 100, per_segment: [ids]}` (all optional).
+    mutating func banditSettings(
+        _ b: JSONValue?, variants: Int, segments segmentNames: Set<String>, doc: YAMLDocument, at: [String]
+    ) -> BanditSettings? {
+        var settings = BanditSettings()
+        guard let b else { return settings }
+        guard case .object(let members) = b else {
+            problems.append(doc.problem(at: at, "'bandit' must be a mapping"))
+            return nil
+        }
+        for (key, value) in members {
+            switch (key, value) {
+            case ("metric", .string(let m)) where m == "click" || m == "conversion":
+                settings.metric = m
+            case ("min_share", .number(let n)) where n >= 0 && n * Double(variants) <= 1:
+                settings.minShare = n
+            case ("burn_in", .number(let n)) where n >= 0 && n <= 1_000_000_000 && n == n.rounded():
+                settings.burnIn = Int(n)
+            case ("per_segment", .array(let items)):
+                var names: [String] = []
+                for item in items {
+                    guard case .string(let s) = item, segmentNames.contains(s) else {
+                        problems.append(doc.problem(at: at + [key], "'per_segment' must list known segment ids"))
+                        return nil
+                    }
+                    names.append(s)
+                }
+                settings.perSegment = names
+            case ("metric", _):
+                problems.append(doc.problem(at: at + [key], "'metric' must be click or conversion"))
+                return nil
+            case ("min_share", _):
+                problems.append(doc.problem(at: at + [key], "'min_share' must be from 0 to 1/\(variants) (the variants' count)"))
+                return nil
+            case ("burn_in", _):
+                problems.append(doc.problem(at: at + [key], "'burn_in' must be a whole number of exposures"))
+                return nil
+            default:
+                problems.append(
+                    doc.problem(at: at + [key], "unknown key '\(key)' (expected metric, min_share, burn_in, per_segment)"))
+                return nil
+            }
+        }
+        return settings
     }
 
     /// `active: {from: ISO-8601 or epoch seconds, until: ...}` (either end may be left out).

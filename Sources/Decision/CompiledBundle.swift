@@ -127,6 +127,27 @@ public struct ActiveWindow: Sendable, Codable, Equatable {
     }
 }
 
+/// How a bandit experiment re-weights its variants.
+public struct BanditSettings: Sendable, Codable, Equatable {
+    /// What counts as a success: `click` (per exposure) or `conversion` (per user).
+    public var metric: String
+    /// Least share any variant keeps (0...1/variants). Default 0.01.
+    public var minShare: Double
+    /// Exposures every variant needs before the weights move off the configured ones. Default 100.
+    public var burnIn: Int
+    /// Separate weights for users in each of these segments (the first listed one a user is in wins); everyone
+    /// else shares one set.
+    public var perSegment: [String]
+
+    /// Settings with the given parts.
+    public init(metric: String = "click", minShare: Double = 0.01, burnIn: Int = 100, perSegment: [String] = []) {
+        self.metric = metric
+        self.minShare = minShare
+        self.burnIn = burnIn
+        self.perSegment = perSegment
+    }
+}
+
 /// A GrowthBook namespace: users whose hash of `"__" + id` falls in `[start, end)` may enter; experiments in
 /// the same namespace with disjoint ranges never share a user.
 public struct ExperimentNamespace: Sendable, Codable, Equatable {
@@ -213,12 +234,16 @@ public struct Experiment: Sendable, Codable {
     public var sticky: Bool?
     /// Bumping it re-assigns every sticky user. Default 0.
     public var bucketVersion: Int?
+    /// `allocation: bandit`: weights re-computed from outcomes (Thompson sampling); `nil`: fixed weights.
+    public var bandit: BanditSettings?
 
     /// An experiment with the given parts.
     public init(
         key: String, variants: [ExperimentVariant], coverage: Double = 1, hashVersion: Int = 2,
-        namespace: ExperimentNamespace? = nil, sticky: Bool? = nil, bucketVersion: Int? = nil
+        namespace: ExperimentNamespace? = nil, sticky: Bool? = nil, bucketVersion: Int? = nil,
+        bandit: BanditSettings? = nil
     ) {
+        self.bandit = bandit
         self.key = key
         self.variants = variants
         self.coverage = coverage

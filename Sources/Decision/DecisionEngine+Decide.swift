@@ -18,7 +18,7 @@ extension DecisionEngine {
     public func decide(
         _ request: DecisionRequest, profile: ProfileView?, savedGroups: (any SavedGroupLookup)? = nil,
         into out: inout [UInt8], scratch: inout [UInt8], choices: inout [SlotChoice], cache: RenderCache? = nil,
-        member: (SlotChoice, inout [UInt8]) -> Void = { _, _ in }
+        bandits: BanditWeights? = nil, member: (SlotChoice, inout [UInt8]) -> Void = { _, _ in }
     ) {
         var scope = makeScope(
             user: request.user, profile: profile, context: request.context, now: request.now, savedGroups: savedGroups)
@@ -51,7 +51,8 @@ extension DecisionEngine {
             let slot = slots[index]
             var log: [UInt8]? = request.explain ? [] : nil
             let pick =
-                personalized ? choose(slot, scope: scope, log: &log) : fallbackPick(slot, log: &log, consent: false)
+                personalized
+                ? choose(slot, scope: scope, bandits: bandits, log: &log) : fallbackPick(slot, log: &log, consent: false)
             let choice = SlotChoice(slot: index, outcome: pick.outcomeIndex, segments: scope.segments)
             choices.append(choice)
 
@@ -94,7 +95,8 @@ extension DecisionEngine {
     /// `now` is the decision's time in epoch seconds (NaN: no clock, so relative-time tests are false).
     public func renderSlot(
         _ slotID: String, user: String, context: RequestContext, profile: ProfileView?, now: Double = .nan,
-        savedGroups: (any SavedGroupLookup)? = nil, into out: inout [UInt8], cache: RenderCache? = nil
+        savedGroups: (any SavedGroupLookup)? = nil, into out: inout [UInt8], cache: RenderCache? = nil,
+        bandits: BanditWeights? = nil
     ) -> SlotChoice? {
         guard let index = slotIndex[slotID] else { return nil }
         var scope = makeScope(user: user, profile: profile, context: context, now: now, savedGroups: savedGroups)
@@ -103,7 +105,7 @@ extension DecisionEngine {
         let pick: Pick
         if personalized {
             resolveSegments(&scope)
-            pick = choose(slots[index], scope: scope, log: &log)
+            pick = choose(slots[index], scope: scope, bandits: bandits, log: &log)
         } else {
             pick = fallbackPick(slots[index], log: &log, consent: false)
         }
@@ -160,7 +162,7 @@ extension DecisionEngine {
     }
 
     /// First matching rule in priority order, else the default. Appends explanation entries to `log` when given.
-    func choose(_ slot: LoadedSlot, scope: DecisionScope, log: inout [UInt8]?) -> Pick {
+    func choose(_ slot: LoadedSlot, scope: DecisionScope, bandits: BanditWeights? = nil, log: inout [UInt8]?) -> Pick {
         for (r, rule) in slot.rules.enumerated() {
             if !rule.anyOf.isEmpty, !scope.segments.intersects(rule.anyOf) {
                 explain(&log, rule, matched: false, reason: "user is in none of the segments the rule needs")
@@ -219,13 +221,33 @@ extension DecisionEngine {
                     explain(&log, rule, matched: false, reason: "user id cannot be hashed")
                     continue
                 }
-                let v = Bucketing.chooseVariation(n, ranges: e.ranges)
+                var ranges = e.ranges
+                var weightsNote = ""
+                if e.bandit != nil, let entry = bandits?.entries[e.key] {
+                    // The first listed segment the user is in picks the group; everyone else shares "".
+                    var group = ""
+                    for g in e.banditGroups where scope.segments.contains(g.bit) {
+                        group = g.name
+                        break
+                    }
+                    if let r = entry.ranges[group], r.count == e.variants.count {
+                        ranges = r
+                        if log != nil {
+                            let w = (entry.weights[group] ?? []).enumerated().map { i, x in
+                                "\(i < e.variants.count ? e.variants[i].label : "?") \(x)"
+                            }
+                            weightsNote = " (bandit weights v\(entry.version)\(group.isEmpty ? "" : " for \(group)"): \(w.joined(separator: ", ")))"
+                        }
+                    }
+                }
+                let v = Bucketing.chooseVariation(n, ranges: ranges)
                 guard v >= 0 else {
                     explain(&log, rule, matched: false, reason: "user is outside the experiment's coverage")
                     continue
                 }
                 explain(
-                    &log, rule, matched: true, reason: "experiment '\(e.key)' assigned variant '\(e.variants[v].label)'"
+                    &log, rule, matched: true,
+                    reason: "experiment '\(e.key)' assigned variant '\(e.variants[v].label)'\(weightsNote)"
                 )
                 return Pick(rule: rule, outcome: e.variants[v], outcomeIndex: slot.outcomeIndex(rule: r, variant: v))
             }

@@ -104,7 +104,10 @@ public final class DecisionEngine: Sendable {
                     kind = .experiment(
                         LoadedExperiment(
                             key: e.key, hashVersion: e.hashVersion, ranges: ranges, variants: variants,
-                            namespace: e.namespace, sticky: e.sticky ?? false, bucketVersion: e.bucketVersion ?? 0))
+                            namespace: e.namespace, sticky: e.sticky ?? false, bucketVersion: e.bucketVersion ?? 0,
+                            bandit: e.bandit,
+                            banditGroups: (e.bandit?.perSegment ?? []).compactMap { n in bitByName[n].map { (n, $0) } },
+                            coverage: e.coverage))
                 }
                 let fallback = try outcome(mapping.fallback, label: "holdout")
                 var seed = "holdout:" + mapping.id + ":" + rule.name
@@ -153,6 +156,10 @@ public final class DecisionEngine: Sendable {
                     var d = OutcomeDescription(
                         rule: rule.name, variant: o.label, experiment: e.key, weight: max(0, r.upper - r.lower))
                     if e.sticky { d.stickyBucketVersion = e.bucketVersion }
+                    if let b = e.bandit {
+                        d.bandit = b
+                        d.coverage = e.coverage
+                    }
                     out.append(d)
                 }
             }
@@ -184,6 +191,9 @@ public struct OutcomeDescription: Sendable, Codable, Equatable {
     public var holdout: Double?
     /// For a variant of a sticky experiment: the bucket version assignments are stored under.
     public var stickyBucketVersion: Int?
+    /// For a variant of a bandit experiment: its settings, and the experiment's coverage.
+    public var bandit: BanditSettings?
+    public var coverage: Double?
 
     /// An outcome description.
     public init(rule: String?, variant: String, experiment: String?, weight: Double?) {
@@ -326,6 +336,10 @@ struct LoadedExperiment: Sendable {
     let namespace: ExperimentNamespace?
     let sticky: Bool
     let bucketVersion: Int
+    /// Bandit settings (`nil`: fixed weights), and the segment bits of its `per_segment` groups, in order.
+    let bandit: BanditSettings?
+    let banditGroups: [(name: String, bit: Int)]
+    let coverage: Double
 }
 
 /// A template resolved to its handle, plus the rule data.

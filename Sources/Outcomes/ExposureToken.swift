@@ -31,30 +31,31 @@ public struct ExposureClaims: Sendable, Equatable {
 /// Signs and checks exposure tokens: 37 bytes (version, the ``ExposureClaims``, 12 bytes of HMAC-SHA256 over
 /// them) as 50 characters of unpadded base64url. The MAC covers every field, so a token cannot be forged, or
 /// pointed at another slot, variant, time or user.
-/// `@unchecked Sendable`: its only state, the `SymmetricKey`, is immutable after init.
-public struct ExposureTokenSigner: @unchecked Sendable {
+public struct ExposureTokenSigner: Sendable {
     static let version: UInt8 = 1
     static let payloadLength = 25
     static let macLength = 12
     /// Characters of a token.
     public static let tokenLength = 50
 
-    private let key: SymmetricKey
+    private let hmac: HMACSHA256
 
     /// A signer with `secret` (at least 16 bytes).
     public init(secret: [UInt8]) {
-        key = SymmetricKey(data: secret)
+        hmac = HMACSHA256(key: secret)
     }
 
     /// Appends the token for `claims` to `out` (base64url characters).
     public func append(_ claims: ExposureClaims, to out: inout [UInt8]) {
-        var raw = [UInt8](repeating: 0, count: Self.payloadLength + Self.macLength)
-        Self.payload(claims, into: &raw)
-        let mac = HMAC<SHA256>.authenticationCode(for: raw[0..<Self.payloadLength], using: key)
-        mac.withUnsafeBytes { m in
-            for i in 0..<Self.macLength { raw[Self.payloadLength + i] = m[i] }
+        // On the stack: payload, then the MAC's first bytes.
+        withUnsafeTemporaryAllocation(byteCount: Self.payloadLength + Self.macLength, alignment: 8) { raw in
+            Self.payload(claims, into: raw)
+            hmac.withMAC(UnsafeRawBufferPointer(rebasing: raw[0..<Self.payloadLength])) { mac in
+                UnsafeMutableRawBufferPointer(rebasing: raw[Self.payloadLength...]).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: mac[0..<Self.macLength]))
+            }
+            Base64URL.append(UnsafeRawBufferPointer(raw), to: &out)
         }
-        Base64URL.append(raw, to: &out)
     }
 
     /// The token for `claims` as a string.
@@ -78,12 +79,10 @@ public struct ExposureTokenSigner: @unchecked Sendable {
             raw.count == Self.payloadLength + Self.macLength, raw[0] == Self.version
         else { return .failure(.malformed) }
         let given = raw[Self.payloadLength...]
-        let mac = HMAC<SHA256>.authenticationCode(for: raw[0..<Self.payloadLength], using: key)
+        let mac = hmac.mac(Array(raw[0..<Self.payloadLength]))
         // Constant time: compare every byte.
         var diff: UInt8 = 0
-        mac.withUnsafeBytes { m in
-            for (i, b) in given.enumerated() { diff |= m[i] ^ b }
-        }
+        for (i, b) in given.enumerated() { diff |= mac[i] ^ b }
         guard diff == 0 else { return .failure(.badSignature) }
         func u16(_ o: Int) -> UInt16 { UInt16(raw[o]) | UInt16(raw[o + 1]) << 8 }
         func u32(_ o: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(raw[o + $1]) << (8 * UInt32($1)) } }
@@ -92,17 +91,16 @@ public struct ExposureTokenSigner: @unchecked Sendable {
             ExposureClaims(time: u32(1), revision: u32(5), slot: u16(9), outcome: u16(11), nonce: u32(13), user: u64(17)))
     }
 
-    static func payload(_ c: ExposureClaims, into raw: inout [UInt8]) {
+    /// Writes the version and the claims, little-endian, into the first ``payloadLength`` bytes of `raw`.
+    @inline(__always)
+    static func payload(_ c: ExposureClaims, into raw: UnsafeMutableRawBufferPointer) {
         raw[0] = version
-        func put<T: FixedWidthInteger>(_ v: T, _ o: Int) {
-            for i in 0..<(T.bitWidth / 8) { raw[o + i] = UInt8(truncatingIfNeeded: v >> (8 * i)) }
-        }
-        put(c.time, 1)
-        put(c.revision, 5)
-        put(c.slot, 9)
-        put(c.outcome, 11)
-        put(c.nonce, 13)
-        put(c.user, 17)
+        raw.storeBytes(of: c.time.littleEndian, toByteOffset: 1, as: UInt32.self)
+        raw.storeBytes(of: c.revision.littleEndian, toByteOffset: 5, as: UInt32.self)
+        raw.storeBytes(of: c.slot.littleEndian, toByteOffset: 9, as: UInt16.self)
+        raw.storeBytes(of: c.outcome.littleEndian, toByteOffset: 11, as: UInt16.self)
+        raw.storeBytes(of: c.nonce.littleEndian, toByteOffset: 13, as: UInt32.self)
+        raw.storeBytes(of: c.user.littleEndian, toByteOffset: 17, as: UInt64.self)
     }
 }
 
@@ -110,7 +108,7 @@ public struct ExposureTokenSigner: @unchecked Sendable {
 enum Base64URL {
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
-    static func append(_ bytes: [UInt8], to out: inout [UInt8]) {
+    static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         var i = 0
         while i + 3 <= bytes.count {
             let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])

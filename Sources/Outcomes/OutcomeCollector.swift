@@ -1,4 +1,5 @@
 public import Decision
+import CAffinity
 import Foundation
 import LMDB
 import Store
@@ -18,8 +19,13 @@ public final class OutcomeCollector: @unchecked Sendable {
         public var interval: Double = 0.2
         /// Records per loop ring. Default 32,768 (10 MiB per loop).
         public var ringCapacity = 32_768
-        /// The clock (epoch seconds) used for pruning. Default: wall clock.
+        /// The clock (epoch seconds) used for pruning and bandit timing. Default: wall clock.
         public var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+        /// How often bandit experiments' weights are re-computed, in seconds. Default 60.
+        public var banditInterval: Double = 60
+        /// The CPU the collector thread runs on (`nil`: wherever the scheduler puts it). Keeps its LMDB work off
+        /// the cores that serve decisions.
+        public var cpu: Int? = nil
         /// Defaults as documented.
         public init() {}
     }
@@ -37,6 +43,14 @@ public final class OutcomeCollector: @unchecked Sendable {
     private var stopping = false
     private var finished = false
     private var lastPrune = 0.0
+    /// Counter keys by number, and each revision's compiled keys (collector thread only).
+    private let counterKeys = CounterKeyTable()
+    private var compiledCatalogs: [UInt64: CompiledCatalog] = [:]
+    private var banditEntries: [String: BanditWeights.Entry] = [:]
+    private var lastBandit = -Double.infinity
+    private var published = BanditWeights(entries: [:])
+    /// Called on the collector thread with every new set of bandit weights (the server hands them to its loops).
+    public var onBanditWeights: (@Sendable (BanditWeights) -> Void)?
     private let countedTotal = Atomic<Int>(0)
     private let committedBatches = Atomic<Int>(0)
 
@@ -109,11 +123,37 @@ public final class OutcomeCollector: @unchecked Sendable {
         try result.get()
     }
 
+    /// The bandit weights in force (the stored ones at start, then each re-computation's).
+    public var banditWeights: BanditWeights {
+        condition.lock()
+        defer { condition.unlock() }
+        return published
+    }
+
     /// Starts the thread.
     public func start() {
-        let thread = Thread { [self] in self.loop() }
+        do {
+            let txn = try ReadTransaction(store.store.environment)
+            banditEntries = try store.storedBanditWeights(txn: txn)
+            txn.reset()
+        } catch {
+            banditEntries = [:]
+        }
+        published = BanditWeights(entries: banditEntries)
+        let cpu = configuration.cpu
+        let thread = Thread { [self] in
+            if let cpu { Self.pin(toCPU: cpu) }
+            self.loop()
+        }
         thread.name = "tessera-outcomes"
         thread.start()
+    }
+
+    /// Binds the calling thread to `cpu` (Linux `sched_setaffinity` on thread 0 = this thread); a CPU out of
+    /// range or refused leaves the thread where it is.
+    static func pin(toCPU cpu: Int) {
+        guard let c = Int32(exactly: cpu) else { return }
+        _ = tessera_pin_thread_to_cpu(c)
     }
 
     /// Commits what is left, answers every waiting submission, and stops the thread.
@@ -142,6 +182,11 @@ public final class OutcomeCollector: @unchecked Sendable {
             var exposures: [Exposure] = []
             for ring in ringsNow { ring.drain { exposures.append($0) } }
             commit(exposures: exposures, jobs: jobs, catalogs: newCatalogs)
+            let now = configuration.clock()
+            if now - lastBandit >= configuration.banditInterval {
+                lastBandit = now
+                updateBandits(now: now)
+            }
             if stop {
                 condition.lock()
                 let late = feedback
@@ -163,14 +208,28 @@ public final class OutcomeCollector: @unchecked Sendable {
         do {
             let txn = try WriteTransaction(store.store.environment)
             for c in newCatalogs { try store.save(c, txn: txn) }
-            var deltas = CounterDeltas()
+            var deltas = CounterDeltas(table: counterKeys)
             let lookup: (UInt64) throws -> OutcomeCatalog? = { [self] revision in
                 if let c = catalogLookup(revision) { return c }
                 let c = try store.catalog(revision, get: { try txn.get($0, key: $1) })
                 if let c { cache(c) }
                 return c
             }
-            let n = try store.apply(exposures: exposures, catalog: lookup, deltas: &deltas, txn: txn)
+            var lastCompiled: CompiledCatalog? = nil
+            let compiledLookup: (UInt64) throws -> CompiledCatalog? = { [self] revision in
+                if let c = lastCompiled, c.catalog.revision == revision { return c }
+                if let c = compiledCatalogs[revision] {
+                    lastCompiled = c
+                    return c
+                }
+                guard let plain = try lookup(revision) else { return nil }
+                let c = CompiledCatalog(plain, table: counterKeys)
+                if compiledCatalogs.count >= 64 { compiledCatalogs.removeAll() }
+                compiledCatalogs[revision] = c
+                lastCompiled = c
+                return c
+            }
+            let n = try store.apply(exposures: exposures, catalog: compiledLookup, deltas: &deltas, txn: txn)
             for (item, _) in jobs {
                 if case .flushMarker = item {
                     results.append(.success(.counted(attributed: 0)))
@@ -191,6 +250,48 @@ public final class OutcomeCollector: @unchecked Sendable {
             results = jobs.map { _ in .failure(error) }
         }
         for (i, job) in jobs.enumerated() { job.1(results[i]) }
+    }
+
+    /// Re-computes every bandit experiment of the newest registered revision and publishes what changed.
+    private func updateBandits(now: Double) {
+        condition.lock()
+        let newest = catalogs.keys.max().flatMap { catalogs[$0] }
+        condition.unlock()
+        guard let newest else { return }
+        let experiments = BanditExperiment.all(in: newest)
+        guard !experiments.isEmpty else { return }
+        var changed = false
+        do {
+            let txn = try WriteTransaction(store.store.environment)
+            var next = banditEntries
+            for e in experiments {
+                if let entry = try store.recomputeBandit(e, previous: banditEntries[e.key], now: now, txn: txn) {
+                    next[e.key] = entry
+                    changed = true
+                }
+            }
+            guard changed else {
+                txn.abort()
+                return
+            }
+            try txn.commit()
+            banditEntries = next
+        } catch {
+            return
+        }
+        let weights = BanditWeights(entries: banditEntries)
+        condition.lock()
+        published = weights
+        let callback = onBanditWeights
+        condition.unlock()
+        callback?(weights)
+    }
+
+    /// The weight history of bandit experiment `key`, oldest first.
+    public func banditHistory(_ key: String) throws -> [BanditWeights.Entry] {
+        let txn = try ReadTransaction(store.store.environment)
+        defer { txn.reset() }
+        return try store.banditHistory(key, txn: txn)
     }
 
     private func catalogLookup(_ revision: UInt64) -> OutcomeCatalog? {

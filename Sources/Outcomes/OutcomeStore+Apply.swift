@@ -24,20 +24,85 @@ public enum Feedback: Sendable {
     case flushMarker
 }
 
+/// Every counter key seen by this process, numbered (so a batch adds to counters by number instead of hashing
+/// key bytes per exposure). Collector thread only.
+final class CounterKeyTable {
+    private(set) var keys: [[UInt8]] = []
+    private var numbers: [[UInt8]: Int] = [:]
+
+    func number(_ key: [UInt8]) -> Int {
+        if let n = numbers[key] { return n }
+        keys.append(key)
+        numbers[key] = keys.count - 1
+        return keys.count - 1
+    }
+}
+
 /// Counter changes gathered during one write transaction, added to the stored counters once at its end.
 struct CounterDeltas {
-    var deltas: [[UInt8]: OutcomeCounters] = [:]
+    let table: CounterKeyTable
+    var deltas: [Int: OutcomeCounters] = [:]
+
+    init(table: CounterKeyTable = CounterKeyTable()) { self.table = table }
+
+    @inline(__always)
+    mutating func update(_ number: Int, _ change: (inout OutcomeCounters) -> Void) {
+        change(&deltas[number, default: OutcomeCounters()])
+    }
 
     mutating func update(_ key: [UInt8], _ change: (inout OutcomeCounters) -> Void) {
-        change(&deltas[key, default: OutcomeCounters()])
+        update(table.number(key), change)
     }
 
     func write(to store: OutcomeStore, txn: WriteTransaction) throws {
-        for (key, delta) in deltas {
+        for (number, delta) in deltas {
+            let key = table.keys[number]
             var c = try key.withUnsafeBytes { try txn.get(store.counts, key: $0) }.flatMap(OutcomeCounters.init(encoded:))
                 ?? OutcomeCounters()
             c.add(delta)
             try txn.put(store.counts, key: key, value: c.encoded)
+        }
+    }
+}
+
+/// A revision's catalog with every counter key an exposure can touch built and numbered once.
+final class CompiledCatalog {
+    struct UnitKeys {
+        let unit: [UInt8]
+        let outcome: [UInt8]
+        let counter: Int
+        /// By segment bit.
+        let segmentCounters: [Int]
+        /// A bandit's groups in order (segment bit, counter) and everyone else's counter; `nil` otherwise.
+        let banditGroups: [(bit: Int, counter: Int)]
+        let banditOther: Int?
+    }
+
+    let catalog: OutcomeCatalog
+    /// [slot][outcome] -> units.
+    let units: [[[UnitKeys]]]
+
+    init(_ catalog: OutcomeCatalog, table: CounterKeyTable) {
+        self.catalog = catalog
+        units = catalog.slots.map { slot in
+            slot.outcomes.map { d in
+                OutcomeStore.units(slot: slot.id, d).map { u in
+                    var groups: [(Int, Int)] = []
+                    var other: Int? = nil
+                    if let b = d.bandit, let e = d.experiment {
+                        for name in b.perSegment {
+                            if let bit = catalog.segments.firstIndex(of: name) {
+                                groups.append((bit, table.number(OutcomeStore.join(UInt8(ascii: "B"), [e, d.variant, name]))))
+                            }
+                        }
+                        other = table.number(OutcomeStore.join(UInt8(ascii: "B"), [e, d.variant, ""]))
+                    }
+                    return UnitKeys(
+                        unit: u.unit, outcome: u.outcome, counter: table.number(u.counter),
+                        segmentCounters: catalog.segments.map { table.number(u.segmentCounter($0)) },
+                        banditGroups: u.banditCounter == nil ? [] : groups, banditOther: u.banditCounter == nil ? nil : other)
+                }
+            }
         }
     }
 }
@@ -47,7 +112,7 @@ extension OutcomeStore {
     /// an exposure whose revision has none is logged but not counted. Returns how many were counted.
     @discardableResult
     func apply(
-        exposures: [Exposure], catalog: (UInt64) throws -> OutcomeCatalog?, deltas: inout CounterDeltas,
+        exposures: [Exposure], catalog: (UInt64) throws -> CompiledCatalog?, deltas: inout CounterDeltas,
         txn: WriteTransaction
     ) throws -> Int {
         guard !exposures.isEmpty else { return 0 }
@@ -59,7 +124,7 @@ extension OutcomeStore {
             try txn.put(log, key: next.bigEndianKey, value: record)
             next &+= 1
             bytes &+= UInt64(record.count)
-            guard let cat = try catalog(e.revision), let (slot, d) = cat.outcome(slot: Int(e.slot), outcome: Int(e.outcome))
+            guard let compiled = try catalog(e.revision), let (_, d) = compiled.catalog.outcome(slot: Int(e.slot), outcome: Int(e.outcome))
             else { continue }
             counted += 1
             let user = Self.userKey(e.user)
@@ -72,8 +137,7 @@ extension OutcomeStore {
                     try txn.put(store.sticky, key: key, value: DataStore.stickyValue(bucketVersion: version, variant: d.variant))
                 }
             }
-            let segments = cat.segmentNames(e.segments)
-            for u in Self.units(slot: slot, d) {
+            for u in compiled.units[Int(e.slot)][Int(e.outcome)] {
                 let key = Self.assignmentKey(user: user, unit: u.unit, outcome: u.outcome)
                 var a = try key.withUnsafeBytes { try txn.get(assignments, key: $0) }.flatMap(Assignment.init(encoded:))
                 let isNew = a == nil
@@ -85,15 +149,17 @@ extension OutcomeStore {
                     a!.segments = e.segments
                 }
                 try txn.put(assignments, key: key, value: a!.encoded)
-                deltas.update(u.counter) {
+                let count: (inout OutcomeCounters) -> Void = {
                     $0.exposures &+= 1
                     if isNew { $0.users &+= 1 }
                 }
-                for s in segments {
-                    deltas.update(u.segmentCounter(s)) {
-                        $0.exposures &+= 1
-                        if isNew { $0.users &+= 1 }
-                    }
+                deltas.update(u.counter, count)
+                e.segments.forEach { bit in
+                    if bit < u.segmentCounters.count { deltas.update(u.segmentCounters[bit], count) }
+                }
+                if let other = u.banditOther {
+                    let group = u.banditGroups.first { e.segments.contains($0.bit) }?.counter ?? other
+                    deltas.update(group, count)
                 }
             }
         }
@@ -160,9 +226,9 @@ extension OutcomeStore {
             // A conversion is the user's first for this outcome when the assignment has not converted yet.
             let firstConversion = a.map { !$0.converted } ?? true
             deltas.update(u.counter) { count(&$0, firstConversion) }
-            if let segs = a?.segments {
-                for s in cat.segmentNames(segs) { deltas.update(u.segmentCounter(s)) { count(&$0, firstConversion) } }
-            }
+            let names = a.map { cat.segmentNames($0.segments) } ?? []
+            for s in names { deltas.update(u.segmentCounter(s)) { count(&$0, firstConversion) } }
+            if let group = u.banditCounter { deltas.update(group(names)) { count(&$0, firstConversion) } }
             if seenKey.hasPrefix("c"), a != nil, firstConversion {
                 a!.converted = true
                 try txn.put(assignments, key: key, value: a!.encoded)
@@ -216,19 +282,21 @@ extension OutcomeStore {
                 if firstConversion { c.converters &+= 1 }
             }
             deltas.update(counter, apply)
-            let segmentNames = try catalogNames(a.revision, a.segments, txn: txn)
+            let cat = try catalog(a.revision, get: { try txn.get($0, key: $1) })
+            let segmentNames = cat?.segmentNames(a.segments) ?? []
             for s in segmentNames { deltas.update(segmentCounter(s), apply) }
+            if unit.first == UInt8(ascii: "e"),
+                let d = cat?.slots.lazy.flatMap(\.outcomes).first(where: { $0.experiment == name && $0.variant == outcomeParts[0] }),
+                let group = Self.banditCounter(d, segments: segmentNames)
+            {
+                deltas.update(group, apply)
+            }
             if firstConversion {
                 a.converted = true
                 try txn.put(assignments, key: key, value: a.encoded)
             }
         }
         return .counted(attributed: attributed)
-    }
-
-    private func catalogNames(_ revision: UInt64, _ set: SegmentSet, txn: WriteTransaction) throws -> [String] {
-        guard !set.isEmpty, let cat = try catalog(revision, get: { try txn.get($0, key: $1) }) else { return [] }
-        return cat.segmentNames(set)
     }
 
     /// Forgets counted tokens older than the token window (they are refused as expired anyway).

@@ -10,7 +10,8 @@ import Targeting
 ///   ``Options/decisionLogBytes``, oldest first out).
 /// - `outcome_counts`: counter key → ``OutcomeCounters``. Keys are names joined by NUL, first a kind:
 ///   `e` experiment, variant; `E` experiment, variant, segment; `s` slot, rule (empty for the default),
-///   variant; `S` slot, rule, variant, segment. Kept regardless of the raw log's bound.
+///   variant; `S` slot, rule, variant, segment; `B` bandit experiment, variant, group (the bandit's
+///   per-segment group, "" for everyone else). Kept regardless of the raw log's bound.
 /// - `assignments`: user key (8 bytes) + unit + outcome → first and last exposure, revision, segments, flags.
 ///   A unit is an experiment (`e` + key) or a slot (`s` + id). It makes users distinct per outcome and
 ///   attributes conversions to the user's last exposure per unit.
@@ -76,6 +77,16 @@ public final class OutcomeStore: Sendable {
         let counter: [UInt8]
         /// Counter key of the outcome within `segment`.
         let segmentCounter: (String) -> [UInt8]
+        /// For a bandit's variant: the counter key of the user's bandit group (from their segment names).
+        var banditCounter: (([String]) -> [UInt8])? = nil
+    }
+
+    /// The `B` counter key (experiment, variant, group) of a bandit variant for a user in `segments`: the group
+    /// is the first `per_segment` segment the user is in, else "" (everyone else). `nil` for other outcomes.
+    static func banditCounter(_ d: OutcomeDescription, segments: [String]) -> [UInt8]? {
+        guard let b = d.bandit, let e = d.experiment else { return nil }
+        let group = b.perSegment.first(where: segments.contains) ?? ""
+        return join(UInt8(ascii: "B"), [e, d.variant, group])
     }
 
     static func units(slot: String, _ d: OutcomeDescription) -> [Unit] {
@@ -87,11 +98,12 @@ public final class OutcomeStore: Sendable {
                 segmentCounter: { join(UInt8(ascii: "S"), [slot, rule, d.variant, $0]) })
         ]
         if let e = d.experiment {
-            out.append(
-                Unit(
-                    unit: join(UInt8(ascii: "e"), [e]), outcome: join(0, [d.variant]),
-                    counter: join(UInt8(ascii: "e"), [e, d.variant]),
-                    segmentCounter: { join(UInt8(ascii: "E"), [e, d.variant, $0]) }))
+            var u = Unit(
+                unit: join(UInt8(ascii: "e"), [e]), outcome: join(0, [d.variant]),
+                counter: join(UInt8(ascii: "e"), [e, d.variant]),
+                segmentCounter: { join(UInt8(ascii: "E"), [e, d.variant, $0]) })
+            if d.bandit != nil { u.banditCounter = { banditCounter(d, segments: $0) ?? [] } }
+            out.append(u)
         }
         return out
     }

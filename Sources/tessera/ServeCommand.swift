@@ -108,12 +108,24 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How far back a conversion by user id looks for the exposure it is attributed to.", valueName: "duration"))
     var attributionWindow = "7d"
 
+    @Option(help: ArgumentHelp("How often bandit experiments' weights are re-computed from outcomes.", valueName: "duration"))
+    var banditInterval = "60s"
+
+    @Option(help: ArgumentHelp("Pin the outcome collector thread (its LMDB writes) to this CPU, away from the serving cores.", valueName: "cpu"))
+    var collectorCpu: Int?
+
     func validate() throws {
         guard decisionLogMib >= 0, decisionLogMib <= 1 << 20 else {
             throw ValidationError("--decision-log-mib must be from 0 to 1048576")
         }
         guard Self.seconds(tokenWindow) != nil else {
             throw ValidationError("--token-window must be a duration such as 24h, 30m or 3600 (at most 10 years)")
+        }
+        if let collectorCpu, collectorCpu < 0 || collectorCpu > 1023 {
+            throw ValidationError("--collector-cpu must be a CPU number from 0 to 1023")
+        }
+        guard Self.seconds(banditInterval) != nil else {
+            throw ValidationError("--bandit-interval must be a duration such as 60s, 5m or 1 (at most 10 years)")
         }
         guard Self.seconds(attributionWindow) != nil else {
             throw ValidationError("--attribution-window must be a duration such as 7d, 12h or 3600 (at most 10 years)")
@@ -166,6 +178,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.outcomes.decisionLogBytes = decisionLogMib << 20
         configuration.outcomes.tokenWindow = Self.seconds(tokenWindow) ?? 86_400
         configuration.outcomes.attributionWindow = Self.seconds(attributionWindow) ?? 7 * 86_400
+        configuration.collector.banditInterval = Self.seconds(banditInterval) ?? 60
+        configuration.collector.cpu = collectorCpu
         if let secret = exposureSecret ?? ProcessInfo.processInfo.environment["TESSERA_EXPOSURE_SECRET"] {
             configuration.exposureSecret = Array(secret.utf8)
         }

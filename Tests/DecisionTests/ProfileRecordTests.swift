@@ -1,5 +1,6 @@
 import Decision
 import DemoData
+import Targeting
 import Testing
 
 @Suite("Binary profile record")

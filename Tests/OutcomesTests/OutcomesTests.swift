@@ -5,7 +5,9 @@ import JSON
 import LMDB
 import Publishing
 import Store
+import Targeting
 import Testing
+import Crypto
 
 @testable import Outcomes
 
@@ -222,5 +224,46 @@ struct OutcomeStoreTests {
             Issue.record("no variants: \(exp.jsonText)")
         }
         try? FileManager.default.removeItem(atPath: dir)
+    }
+}
+
+@Suite("HMAC-SHA256 with precomputed pads")
+struct HMACSHA256Tests {
+    static func hex(_ s: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var i = s.startIndex
+        while i < s.endIndex {
+            let j = s.index(i, offsetBy: 2)
+            out.append(UInt8(s[i..<j], radix: 16)!)
+            i = j
+        }
+        return out
+    }
+
+    @Test func rfc4231Vectors() {
+        // RFC 4231 test cases 1, 2, 3 and 6 (a key longer than the block).
+        let cases: [([UInt8], [UInt8], String)] = [
+            ([UInt8](repeating: 0x0b, count: 20), Array("Hi There".utf8),
+             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+            (Array("Jefe".utf8), Array("what do ya want for nothing?".utf8),
+             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+            ([UInt8](repeating: 0xaa, count: 20), [UInt8](repeating: 0xdd, count: 50),
+             "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"),
+            ([UInt8](repeating: 0xaa, count: 131), Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8),
+             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+        ]
+        for (key, message, expected) in cases {
+            #expect(HMACSHA256(key: key).mac(message) == Self.hex(expected))
+        }
+    }
+
+    @Test func agreesWithSwiftCryptoOnRandomInputs() {
+        var rng = SplitMix64(seed: 42)
+        for n in 0..<300 {
+            let key = (0..<(n % 100 + 1)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let message = (0..<(n % 130)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let reference = Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
+            #expect(HMACSHA256(key: key).mac(message) == reference, "key \(key.count) B, message \(message.count) B")
+        }
     }
 }

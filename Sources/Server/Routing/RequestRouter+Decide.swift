@@ -39,14 +39,14 @@ extension RequestRouter {
                 guard tracked else {
                     engine.decide(
                         decision, profile: profile, savedGroups: snapshot, into: &out, scratch: &scratch,
-                        choices: &choices, cache: renderCache)
+                        choices: &choices, cache: renderCache, bandits: bandits)
                     return
                 }
                 let userKey = OutcomeStore.userKey(decision.user.utf8)
                 var n = firstNonce
                 engine.decide(
                     decision, profile: profile, savedGroups: snapshot, into: &out, scratch: &scratch,
-                    choices: &choices, cache: renderCache
+                    choices: &choices, cache: renderCache, bandits: bandits
                 ) { choice, out in
                     appendToken(choice, nonce: n, user: userKey, time: decision.now, revision: engine.revision, to: &out)
                     n &+= 1
@@ -102,7 +102,7 @@ extension RequestRouter {
                 use = tag.combine(profile: profile)
                 return engine.renderSlot(
                     slotID, user: user, context: context, profile: profile, now: state.clock(),
-                    savedGroups: snapshot, into: &out, cache: renderCache)
+                    savedGroups: snapshot, into: &out, cache: renderCache, bandits: bandits)
             }
         } catch {
             throw APIError.internalError(

@@ -209,6 +209,7 @@ extension RequestRouter {
             return .immediate(error.response(allocator: allocator))
         }
         let report = outcomes!.report
+        let collector = outcomes!.collector
         let catalog = engine.map { OutcomeCatalog($0) }
         let path = request.path
         let params = QueryParameters(request.query)
@@ -254,12 +255,21 @@ extension RequestRouter {
                 var rows: [JSONValue] = []
                 for key in keys.sorted() { if let r = try report.experiment(key, catalog: catalog) { rows.append(r) } }
                 value = .object([("experiments", .array(rows))])
+            } else if path.hasPrefix("/v1/admin/experiments/"), path.hasSuffix("/weights") {
+                // A bandit's weight history, oldest first.
+                let key = QueryParameters.decode(
+                    path.dropFirst("/v1/admin/experiments/".count).dropLast("/weights".count))
+                let history = try collector.banditHistory(key)
+                value = .object([("experiment", .string(key)), ("history", .array(history.map(Self.weightsJSON)))])
             } else if path.hasPrefix("/v1/admin/experiments/") {
                 let key = QueryParameters.decode(path.dropFirst("/v1/admin/experiments/".count))
-                guard let r = try report.experiment(key, catalog: catalog) else {
+                guard case .object(var members)? = try report.experiment(key, catalog: catalog) else {
                     throw APIError(status: 404, code: "unknown_experiment", message: "no experiment '\(key)'")
                 }
-                value = r
+                if let entry = collector.banditWeights.entries[key] {
+                    members.append(("bandit", Self.weightsJSON(entry)))
+                }
+                value = .object(members)
             } else {
                 let slot = QueryParameters.decode(path.dropFirst("/v1/admin/slots/".count))
                 guard !slot.isEmpty else { throw APIError(status: 404, code: "not_found", message: "expected /v1/admin/slots/{slot}") }
@@ -270,6 +280,16 @@ extension RequestRouter {
             out.append(0x0A)
             return Self.jsonResponse(out)
         }
+    }
+
+    /// One set of bandit weights: version, when, and the weights per group ("" is everyone else).
+    static func weightsJSON(_ e: BanditWeights.Entry) -> JSONValue {
+        .object([
+            ("version", .number(Double(e.version))), ("computed_at", .string(Timestamp.format(e.computedAt))),
+            ("weights", .object(e.weights.keys.sorted().map { g in
+                (g.isEmpty ? "*" : g, .array((e.weights[g] ?? []).map { .number($0) }))
+            })),
+        ])
     }
 
     /// One raw log record as an NDJSON line, with names from its revision's catalog.

@@ -34,6 +34,8 @@ final class RequestRouter: HTTPRequestHandler {
     var nonce = UInt32.random(in: 0...UInt32.max)
     /// Byte ranges of the exposure tokens in `out` (left out of the ETag).
     var tokenRanges: [Range<Int>] = []
+    /// The bandit weights in force on this loop (swapped whole by ``ServerState/installEverywhere(_:)-(BanditWeights)``).
+    var bandits: BanditWeights?
 
     init(
         eventLoop: any EventLoop, state: ServerState, reader: ProfileReader, ingest: IngestContext,
@@ -45,6 +47,7 @@ final class RequestRouter: HTTPRequestHandler {
         self.ingest = ingest
         self.outcomes = outcomes
         self.exposures = outcomes?.collector.makeRing()
+        self.bandits = outcomes?.collector.banditWeights
         self.renderCache = RenderCache(budget: renderCacheBytes)
         out.reserveCapacity(16 * 1024)
         scratch.reserveCapacity(8 * 1024)

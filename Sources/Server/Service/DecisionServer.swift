@@ -111,6 +111,7 @@ public final class DecisionServer: Service, Sendable {
             let outcomeStore = try OutcomeStore(store: state.store, options: configuration.outcomes)
             let secret = try configuration.exposureSecret ?? outcomeStore.tokenSecret()
             let collector = OutcomeCollector(store: outcomeStore, configuration: configuration.collector)
+            collector.onBanditWeights = { [state] weights in state.installEverywhere(weights) }
             collector.start()
             outcomeContext = OutcomeContext(collector: collector, signer: ExposureTokenSigner(secret: secret))
         }

@@ -112,6 +112,11 @@ final class ServerState: Sendable {
         return EventLoopFuture.andAllSucceed(installs, on: eventLoop)
     }
 
+    /// Hands new bandit weights to every loop (each swaps its reference; no decision waits).
+    func installEverywhere(_ weights: BanditWeights) {
+        for entry in routers { entry.loop.execute { entry.router.value.bandits = weights } }
+    }
+
     /// Every loop's router (set once at start; read by `/metrics` and revision installs, never per decision).
     var routers: [(loop: any EventLoop, router: NIOLoopBound<RequestRouter>)] {
         table.withLockedValue { $0 }
