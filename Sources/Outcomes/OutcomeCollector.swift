@@ -104,15 +104,22 @@ public final class OutcomeCollector: @unchecked Sendable {
     }
 
     /// Commits whatever the rings hold now and returns once it is on disk (tests, shutdown).
-    public func flush() throws {
+    public func flush() throws { _ = try submitAndWait(.flushMarker) }
+
+    /// Commits what the rings hold, re-computes every bandit's weights from the counts, and returns once the
+    /// new weights are stored and published (tests, admin use).
+    public func recomputeBandits() throws { _ = try submitAndWait(.banditMarker) }
+
+    /// Submits `item` and waits for its answer (off the event loops only: it blocks).
+    public func submitAndWait(_ item: Feedback) throws -> FeedbackOutcome {
         final class Box: @unchecked Sendable {
             let done = NSCondition()
-            var result: Result<Void, any Error>?
+            var result: Result<FeedbackOutcome, any Error>?
         }
         let box = Box()
-        submit(.flushMarker) { r in
+        submit(item) { r in
             box.done.lock()
-            box.result = r.map { _ in () }
+            box.result = r
             box.done.signal()
             box.done.unlock()
         }
@@ -120,7 +127,7 @@ public final class OutcomeCollector: @unchecked Sendable {
         while box.result == nil { box.done.wait() }
         let result = box.result!
         box.done.unlock()
-        try result.get()
+        return try result.get()
     }
 
     /// The bandit weights in force (the stored ones at start, then each re-computation's).
@@ -181,12 +188,14 @@ public final class OutcomeCollector: @unchecked Sendable {
 
             var exposures: [Exposure] = []
             for ring in ringsNow { ring.drain { exposures.append($0) } }
-            commit(exposures: exposures, jobs: jobs, catalogs: newCatalogs)
+            let markers = jobs.filter { if case .banditMarker = $0.0 { return true } else { return false } }
+            commit(exposures: exposures, jobs: jobs.filter { if case .banditMarker = $0.0 { return false } else { return true } }, catalogs: newCatalogs)
             let now = configuration.clock()
-            if now - lastBandit >= configuration.banditInterval {
+            if now - lastBandit >= configuration.banditInterval || !markers.isEmpty {
                 lastBandit = now
                 updateBandits(now: now)
             }
+            for (_, done) in markers { done(.success(.counted(attributed: 0))) }
             if stop {
                 condition.lock()
                 let late = feedback

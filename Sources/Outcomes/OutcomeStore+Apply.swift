@@ -22,6 +22,8 @@ public enum Feedback: Sendable {
     case userConversion(user: String, value: Double, time: Double)
     /// Counts nothing: answered after the commit that takes it (``OutcomeCollector/flush()``).
     case flushMarker
+    /// After the commit, re-computes bandit weights at once (``OutcomeCollector/recomputeBandits()``).
+    case banditMarker
 }
 
 /// Every counter key seen by this process, numbered (so a batch adds to counters by number instead of hashing
@@ -204,7 +206,7 @@ extension OutcomeStore {
             }
         case .userConversion(let user, let value, let time):
             return try applyUserConversion(user: user, value: value, time: time, deltas: &deltas, txn: txn)
-        case .flushMarker:
+        case .flushMarker, .banditMarker:
             return .counted(attributed: 0)
         }
     }

@@ -267,3 +267,87 @@ struct HMACSHA256Tests {
         }
     }
 }
+
+@Suite("Bandits: Thompson sampling and re-weighting from counts", .serialized)
+struct BanditTests {
+    @Test func thompsonSamplingFavoursTheBetterArmAndKeepsTheFloor() {
+        let w = ThompsonSampling.weights(successes: [20, 30, 50], trials: [1000, 1000, 1000], minShare: 0.01, seed: 1)
+        #expect(w.count == 3 && abs(w.reduce(0, +) - 1) < 1e-9)
+        #expect(w[2] > 0.95, "\(w)")
+        #expect(w.allSatisfy { $0 >= 0.01 - 1e-12 })
+        #expect(ThompsonSampling.weights(successes: [20, 30, 50], trials: [1000, 1000, 1000], minShare: 0.01, seed: 1) == w)
+        let even = ThompsonSampling.weights(successes: [40, 40], trials: [1000, 1000], minShare: 0, seed: 3)
+        #expect(abs(even[0] - 0.5) < 0.03, "\(even)")
+        // Samplers: Beta(a, b) has mean a / (a + b), including shapes below 1.
+        var rng = SplitMix64(seed: 9)
+        for (a, b) in [(2.0, 5.0), (0.5, 0.5), (300.0, 700.0)] {
+            let n = 20_000
+            let mean = (0..<n).reduce(0.0) { s, _ in s + ThompsonSampling.sampleBeta(a, b, &rng) } / Double(n)
+            #expect(abs(mean - a / (a + b)) < 0.01, "Beta(\(a), \(b)) mean \(mean)")
+        }
+    }
+
+    @Test func weightsStayConfiguredUntilTheBurnInThenMovePerGroup() throws {
+        let (store, collector, engine, dir) = try OutcomeStoreTests.make()
+        defer {
+            collector.stop()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        let slot = try #require(engine.slot(named: "home.recommendations"))
+        let outcomes = engine.outcomeDescriptions(slot: slot)
+        let arms = ["bestsellers", "trending", "picks"].map { v in
+            outcomes.firstIndex { $0.experiment == "recs-layout" && $0.variant == v }
+        }
+        let mobile = try #require(engine.segmentNamesByBit.firstIndex(of: "mobile_shopper"))
+        let ring = collector.makeRing()
+        let signer = ExposureTokenSigner(secret: Array("bandit-test-secret".utf8))
+        var n: UInt32 = 0
+        /// `count` exposures of arm `arm` (on a phone or not), the first `clicks` of them clicked.
+        func show(_ arm: Int, count: Int, clicks: Int, phone: Bool) throws {
+            var tokens: [String] = []
+            for i in 0..<count {
+                n += 1
+                let user = Array("u-\(n)".utf8)
+                let outcome = try #require(arms[arm])
+                user.withUnsafeBytes {
+                    _ = ring.append(
+                        time: 1000, revision: engine.revision, slot: slot, outcome: outcome, nonce: n,
+                        segments: phone ? SegmentSet([mobile]) : SegmentSet(), user: $0)
+                }
+                if i < clicks {
+                    tokens.append(
+                        signer.token(
+                            ExposureClaims(
+                                time: 1000, revision: UInt32(engine.revision), slot: UInt16(slot), outcome: UInt16(outcome),
+                                nonce: n, user: OutcomeStore.userKey(user))))
+                }
+            }
+            try collector.flush()
+            for t in tokens {
+                let claims = try signer.verify(t).get()
+                #expect(try collector.submitAndWait(.click(claims, token: t)) == .counted(attributed: 2))
+            }
+        }
+        // 50 exposures per arm: below the burn-in (100): the configured equal split stands.
+        for arm in 0..<3 { try show(arm, count: 50, clicks: arm == 2 ? 10 : 1, phone: false) }
+        try collector.recomputeBandits()
+        let before = try #require(collector.banditWeights.entries["recs-layout"])
+        #expect(before.weights[""]?.map { ($0 * 1000).rounded() } == [333, 333, 333], "\(before.weights)")
+        // Past the burn-in: picks wins for everyone else; on a phone bestsellers wins.
+        for arm in 0..<3 { try show(arm, count: 100, clicks: arm == 2 ? 15 : 2, phone: false) }
+        for arm in 0..<3 { try show(arm, count: 150, clicks: arm == 0 ? 20 : 2, phone: true) }
+        try collector.recomputeBandits()
+        let after = try #require(collector.banditWeights.entries["recs-layout"])
+        #expect(after.version == before.version + 1)
+        #expect((after.weights[""]?[2] ?? 0) > 0.9, "\(after.weights)")
+        #expect((after.weights["mobile_shopper"]?[0] ?? 0) > 0.9, "\(after.weights)")
+        #expect(after.ranges[""]?.count == 3)
+        // Stored with history, and read back by a new collector (a restart keeps the weights).
+        #expect(try collector.banditHistory("recs-layout").map(\.version) == [before.version, after.version])
+        collector.stop()
+        let again = OutcomeCollector(store: try OutcomeStore(store: store.store))
+        again.start()
+        #expect(again.banditWeights.entries["recs-layout"] == after)
+        again.stop()
+    }
+}
