@@ -113,6 +113,16 @@ extension DecisionEngine {
         return SlotChoice(slot: index, outcome: pick.outcomeIndex, segments: scope.segments)
     }
 
+    /// The segments `profile` is in, as a set of bits (``segmentNamesByBit`` names them).
+    public func segmentSet(
+        user: String, profile: ProfileView?, context: RequestContext = RequestContext(), now: Double = .nan,
+        savedGroups: (any SavedGroupLookup)? = nil
+    ) -> SegmentSet {
+        var scope = makeScope(user: user, profile: profile, context: context, now: now, savedGroups: savedGroups)
+        if profile?.consent != false { resolveSegments(&scope) }
+        return scope.segments
+    }
+
     /// The segments `profile` is in (explicit memberships plus every segment whose condition holds), by name.
     public func segments(
         user: String, profile: ProfileView?, context: RequestContext, now: Double = .nan,

@@ -47,6 +47,7 @@ public final class OutcomeCollector: @unchecked Sendable {
     private let counterKeys = CounterKeyTable()
     private var compiledCatalogs: [UInt64: CompiledCatalog] = [:]
     private var banditEntries: [String: BanditWeights.Entry] = [:]
+    private var feedbackCounts: [FeedbackMetricKey: (clicks: UInt64, conversions: UInt64)] = [:]
     private var lastBandit = -Double.infinity
     private var published = BanditWeights(entries: [:])
     /// Called on the collector thread with every new set of bandit weights (the server hands them to its loops).
@@ -89,6 +90,32 @@ public final class OutcomeCollector: @unchecked Sendable {
 
     /// Exposures counted so far by this process.
     public var counted: Int { countedTotal.load(ordering: .relaxed) }
+
+    /// Clicks and conversions committed by this process, by (slot, rule, variant); the rule is "" for a default.
+    public var feedbackTotals: [FeedbackMetricKey: (clicks: UInt64, conversions: UInt64)] {
+        condition.lock()
+        defer { condition.unlock() }
+        return feedbackCounts
+    }
+
+    private func noteFeedback(_ deltas: CounterDeltas) {
+        var add: [FeedbackMetricKey: (UInt64, UInt64)] = [:]
+        for (number, d) in deltas.deltas where d.clicks > 0 || d.conversions > 0 {
+            let key = deltas.table.keys[number]
+            guard key.first == UInt8(ascii: "s") else { continue }
+            let parts = key.dropFirst(2).split(separator: 0, omittingEmptySubsequences: false)
+                .map { String(decoding: $0, as: UTF8.self) }
+            guard parts.count == 3 else { continue }
+            add[FeedbackMetricKey(slot: parts[0], rule: parts[1], variant: parts[2])] = (d.clicks, d.conversions)
+        }
+        guard !add.isEmpty else { return }
+        condition.lock()
+        for (k, v) in add {
+            let old = feedbackCounts[k] ?? (0, 0)
+            feedbackCounts[k] = (old.clicks &+ v.0, old.conversions &+ v.1)
+        }
+        condition.unlock()
+    }
 
     /// Queues a click or conversion; `completion` runs on the collector thread after the commit.
     public func submit(_ item: Feedback, completion: @escaping Completion) {
@@ -253,6 +280,7 @@ public final class OutcomeCollector: @unchecked Sendable {
                 lastPrune = now
             }
             try txn.commit()
+            noteFeedback(deltas)
             countedTotal.add(n, ordering: .relaxed)
             committedBatches.add(1, ordering: .relaxed)
         } catch {
@@ -322,4 +350,11 @@ public enum OutcomeCollectorError: Error, CustomStringConvertible {
     case stopped
 
     public var description: String { "the outcome collector has stopped" }
+}
+
+/// The labels of the click and conversion counters on /metrics.
+public struct FeedbackMetricKey: Hashable, Sendable {
+    public var slot: String
+    public var rule: String
+    public var variant: String
 }

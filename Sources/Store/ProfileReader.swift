@@ -73,6 +73,14 @@ public final class ProfileReader {
             return marker == true ? false : nil
         }
 
+        /// Every stored profile in key order (user id, record read in place), until `body` returns false.
+        public func forEachProfile(_ body: (String, ProfileView) throws -> Bool) throws {
+            try txn.forEach(store.profiles) { k, v in
+                guard let view = ProfileView(v) else { return true }
+                return try body(String(decoding: k, as: UTF8.self), view)
+            }
+        }
+
         /// The sticky variant stored for `user` in `experiment` (``DataStore/sticky``), read in this snapshot.
         public func stickyVariant(user: String, experiment: String) -> (bucketVersion: Int, variant: String)? {
             let key = DataStore.stickyKey(user: user, experiment: experiment)

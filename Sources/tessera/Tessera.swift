@@ -16,7 +16,7 @@ struct Tessera: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, CompileCommand.self, ImportCommand.self, GenerateProfilesCommand.self,
-            DecideCommand.self, ListsCommand.self,
+            DecideCommand.self, ListsCommand.self, ResultsCommand.self, DecisionsCommand.self, SegmentsCommand.self,
         ]
     )
 }

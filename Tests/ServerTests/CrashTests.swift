@@ -279,3 +279,61 @@ struct SyncBeforeAcknowledgeTests {
         #expect(!order.metaBeforeAck, "with MDB_NOSYNC the meta page goes through the data descriptor")
     }
 }
+
+@Suite("Outcome durability", .serialized)
+struct OutcomeCrashTests {
+    /// Visitors are shown a slot and click it while the server is SIGKILLed at a random moment. After a restart
+    /// every acknowledged click is counted, nothing beyond what was sent, and every exposure shown before an
+    /// acknowledged click is counted (its commit drained the rings first).
+    @Test(arguments: [1, 2])
+    func acknowledgedClicksAndTheirExposuresSurviveSIGKILL(round: Int) async throws {
+        let data = NSTemporaryDirectory() + "tessera-outcome-crash-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        try await compileDemoBundle(into: data)
+        var server = try await ServeProcess(data: data, extra: ["--admin-token", adminToken])
+        let base = "http://127.0.0.1:\(server.port)"
+        let victim = server
+        let killer = Task {
+            try await Task.sleep(for: .milliseconds(Int.random(in: 300...1200)))
+            victim.kill9()
+        }
+        var acknowledged = 0
+        var sent = 0
+        for i in 0..<5_000 {
+            let decided = try await TransportHarness.run(
+                ["curl", "-sS", "--http2-prior-knowledge", "\(base)/v1/decide?user=d\(i)&slots=home.recommendations"],
+                timeout: .seconds(10))
+            guard case .string(let token)? = (try? JSONValue.parse(decided.stdout))?["slots"]?["home.recommendations"]?["token"]
+            else { break }
+            sent = i + 1
+            let click = try await TransportHarness.run(
+                [
+                    "curl", "-sS", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code}", "-H",
+                    "content-type: application/json", "--data-binary", #"{"type":"click","token":"\#(token)"}"#,
+                    "\(base)/v1/feedback",
+                ], timeout: .seconds(10))
+            guard click.stdout == "204" else { break }
+            acknowledged = i + 1
+        }
+        try await killer.value
+        #expect(acknowledged > 0 && acknowledged < 5_000, "the kill happened while clicks streamed: \(acknowledged)")
+
+        server = try await ServeProcess(data: data, extra: ["--admin-token", adminToken])
+        defer { server.stop() }
+        let report = try await TransportHarness.run([
+            "curl", "-sS", "--http2-prior-knowledge", "-H", "authorization: Bearer \(adminToken)",
+            "http://127.0.0.1:\(server.port)/v1/admin/slots/home.recommendations",
+        ])
+        var clicks = 0.0
+        var exposures = 0.0
+        if case .array(let rows)? = try JSONValue.parse(report.stdout)["outcomes"] {
+            for r in rows {
+                if case .number(let c)? = r["clicks"] { clicks += c }
+                if case .number(let e)? = r["exposures"] { exposures += e }
+            }
+        }
+        #expect(clicks >= Double(acknowledged), "acknowledged \(acknowledged), counted \(clicks)")
+        #expect(clicks <= Double(sent), "sent \(sent), counted \(clicks)")
+        #expect(exposures >= Double(acknowledged) && exposures <= Double(sent), "\(exposures) of \(sent) shown")
+    }
+}

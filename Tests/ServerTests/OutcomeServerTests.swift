@@ -1,7 +1,9 @@
+import Decision
 import Foundation
 import JSON
 import Outcomes
 import Server
+import Store
 import Testing
 
 /// Exposures, clicks, conversions and results through the real server (curl over HTTP/2, real LMDB).
@@ -250,6 +252,48 @@ struct OutcomeServerTests {
             for user in assigned.keys {
                 #expect(try await hero(server, user)["variant"]?.stringValue == "b", "\(user) re-assigned")
             }
+        }
+    }
+
+    @Test func segmentReportAndMetricsAgreeWithTheEngine() async throws {
+        try await withOutcomeServer { server, clock in
+            // The report, against an in-process count of each stored profile's segments at the same time.
+            let engine = try DecisionEngine(bundle: server.bundle, revision: 1)
+            var expected: [String: Int] = [:]
+            var pairs: [String: Int] = [:]
+            try ProfileReader(store: server.store).withSnapshot { snap in
+                for i in 1...60 {
+                    let names = engine.segments(user: "u\(i)", profile: try snap.profile("u\(i)"), context: RequestContext(), now: clock.now, savedGroups: snap)
+                    for n in names { expected[n, default: 0] += 1 }
+                    for (a, x) in names.enumerated() { for y in names[(a + 1)...] { pairs["\(x)|\(y)", default: 0] += 1 } }
+                }
+            }
+            let report = try await admin(server, "/v1/admin/segments")
+            #expect(Self.number(report["profiles"]) == 60)
+            for row in report["segments"]?.arrayElements ?? [] {
+                let name = row["segment"]?.stringValue ?? "?"
+                #expect(Self.number(row["users"]) == Double(expected[name] ?? 0), "\(name)")
+                // 60 profiles: every segment is below 100 users and flagged.
+                #expect(row["warning"] != nil)
+            }
+            for o in report["overlaps"]?.arrayElements ?? [] {
+                let key = "\(o["a"]?.stringValue ?? "")|\(o["b"]?.stringValue ?? "")"
+                let n = Double(pairs[key] ?? -1)
+                #expect(Self.number(o["both"]) == n, "\(key)")
+                let a = Double(expected[o["a"]?.stringValue ?? ""] ?? 0)
+                let b = Double(expected[o["b"]?.stringValue ?? ""] ?? 0)
+                #expect(abs(Self.number(o["jaccard"]) - n / (a + b - n)) < 1e-12)
+            }
+            #expect(report["overlaps"]?.arrayElements?.count == pairs.count)
+
+            // /metrics: exposures counted and the click, by slot, rule and variant.
+            let entry = try await hero(server, "u6")
+            try await sync(server, token: try #require(entry["token"]?.stringValue))
+            let metrics = try await server.call("GET", "/metrics", authorization: nil)
+            let variant = entry["variant"]?.stringValue ?? "?"
+            #expect(metrics.body.contains(#"tessera_clicks_total{slot="home.hero",rule="onboarding-test",variant="\#(variant)"} 1"#), "\(metrics.body)")
+            #expect(metrics.body.contains("tessera_exposures_counted_total 1"))
+            #expect(metrics.body.contains("tessera_exposures_dropped_total 0"))
         }
     }
 }

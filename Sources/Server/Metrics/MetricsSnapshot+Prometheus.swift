@@ -9,10 +9,7 @@ extension MetricsSnapshot {
             out.append(contentsOf: s.utf8)
             out.append(0x0A)
         }
-        func label(_ s: String) -> String {
-            s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "\n", with: "\\n")
-        }
+        let label = prometheusLabel
         line("# HELP tessera_http_requests_total HTTP requests answered, by route and status.")
         line("# TYPE tessera_http_requests_total counter")
         for (k, v) in requests.sorted(by: {
@@ -58,4 +55,10 @@ extension MetricsSnapshot {
             line("tessera_decisions_total{slot=\"\(label(k.slot))\",outcome=\"\(label(k.outcome))\"} \(v)")
         }
     }
+}
+
+/// A Prometheus label value escaped (backslash, quote, newline).
+func prometheusLabel(_ s: String) -> String {
+    s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        .replacingOccurrences(of: "\n", with: "\\n")
 }

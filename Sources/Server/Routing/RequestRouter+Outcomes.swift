@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import NIOCore
 import Outcomes
+import Store
 import Targeting
 
 extension RequestRouter {
@@ -237,7 +238,7 @@ extension RequestRouter {
                 var catalogs: [UInt64: OutcomeCatalog] = [:]
                 for (seq, e) in try report.decisions(after: after, since: from, limit: limit) {
                     if catalogs[e.revision] == nil, let c = try report.catalog(e.revision) { catalogs[e.revision] = c }
-                    JSONWriter.append(Self.decisionLine(seq, e, catalogs[e.revision]), to: &out)
+                    JSONWriter.append(DecisionLine.json(seq, e, catalogs[e.revision]), to: &out)
                     out.append(0x0A)
                 }
                 var body = ByteBufferAllocator().buffer(capacity: out.count)
@@ -292,26 +293,27 @@ extension RequestRouter {
         ])
     }
 
-    /// One raw log record as an NDJSON line, with names from its revision's catalog.
-    static func decisionLine(_ seq: UInt64, _ e: Exposure, _ catalog: OutcomeCatalog?) -> JSONValue {
-        var m: [(key: String, value: JSONValue)] = [
-            ("seq", .number(Double(seq))), ("ts", .string(Timestamp.format(e.time))), ("user", .string(e.userID)),
-            ("revision", .number(Double(e.revision))),
-        ]
-        if let catalog, Int(e.slot) < catalog.slots.count, Int(e.outcome) < catalog.slots[Int(e.slot)].outcomes.count {
-            let s = catalog.slots[Int(e.slot)]
-            let d = s.outcomes[Int(e.outcome)]
-            m.append(("slot", .string(s.id)))
-            m.append(("rule", d.rule.map(JSONValue.string) ?? .null))
-            m.append(("variant", .string(d.variant)))
-            m.append(("experiment", d.experiment.map(JSONValue.string) ?? .null))
-            var names: [JSONValue] = []
-            e.segments.forEach { bit in if bit < catalog.segments.count { names.append(.string(catalog.segments[bit])) } }
-            m.append(("segments", .array(names)))
-        } else {
-            m.append(("slot_index", .number(Double(e.slot))))
-            m.append(("outcome_index", .number(Double(e.outcome))))
+    /// `GET /v1/admin/segments`: users per segment, pairwise overlap (Jaccard), small-segment warnings, from a scan
+    /// of every profile on the content thread.
+    func segmentsReport(_ request: HTTPRequest) -> HTTPHandlerResult {
+        let engine: DecisionEngine
+        do throws(APIError) {
+            try requireMethod(request, "GET")
+            try requireAdmin(request)
+            engine = try liveEngine()
+        } catch {
+            return .immediate(error.response(allocator: allocator))
         }
-        return .object(m)
+        let store = state.store
+        let now = state.clock()
+        return onContentThread {
+            let report = try ProfileReader(store: store).withSnapshot { snapshot in
+                try SegmentReport(engine: engine, snapshot: snapshot, now: now)
+            }
+            var out: [UInt8] = []
+            JSONWriter.append(report.json, to: &out)
+            out.append(0x0A)
+            return Self.jsonResponse(out)
+        }
     }
 }

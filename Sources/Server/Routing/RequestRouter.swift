@@ -99,6 +99,9 @@ final class RequestRouter: HTTPRequestHandler {
         case "/v1/feedback":
             route = .feedback
             result = deferrable { () throws(APIError) in try feedback(request) }
+        case "/v1/admin/segments":
+            route = .admin
+            result = segmentsReport(request)
         case "/v1/admin/experiments", "/v1/admin/decisions":
             route = .admin
             result = outcomeReport(request)
