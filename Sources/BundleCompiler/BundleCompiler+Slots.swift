@@ -273,10 +273,22 @@ extension BundleCompiler {
             problems.append(doc.problem(at: at + ["bandit"], "'bandit' settings need 'allocation: bandit'"))
             return nil
         }
+        var attributionWindow: Double? = nil
+        if let w = e["attribution_window"] {
+            guard case .string(let text) = w, let seconds = Timestamp.duration(text), seconds > 0, seconds <= 365 * 86_400
+            else {
+                problems.append(
+                    doc.problem(at: at + ["attribution_window"], "'attribution_window' must be a duration such as 3d or 12h, at most 365d"))
+                return nil
+            }
+            attributionWindow = seconds
+        }
         guard variants.count == items.count else { return nil }
-        return Experiment(
+        var experiment = Experiment(
             key: key, variants: variants, coverage: coverage, hashVersion: hashVersion, namespace: namespace,
             sticky: sticky, bucketVersion: bucketVersion, bandit: bandit)
+        experiment.attributionWindow = attributionWindow
+        return experiment
     }
 
     /// `bandit: {metric: click|conversion, min_share: 0.01, burn_in: 100, per_segment: [ids]}` (all optional).

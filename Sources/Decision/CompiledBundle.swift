@@ -236,6 +236,8 @@ public struct Experiment: Sendable, Codable {
     public var bucketVersion: Int?
     /// `allocation: bandit`: weights re-computed from outcomes (Thompson sampling); `nil`: fixed weights.
     public var bandit: BanditSettings?
+    /// How far back a conversion by user id looks for this experiment's exposure, seconds; `nil`: the server's.
+    public var attributionWindow: Double?
 
     /// An experiment with the given parts.
     public init(

@@ -107,7 +107,7 @@ public final class DecisionEngine: Sendable {
                             namespace: e.namespace, sticky: e.sticky ?? false, bucketVersion: e.bucketVersion ?? 0,
                             bandit: e.bandit,
                             banditGroups: (e.bandit?.perSegment ?? []).compactMap { n in bitByName[n].map { (n, $0) } },
-                            coverage: e.coverage))
+                            coverage: e.coverage, attributionWindow: e.attributionWindow))
                 }
                 let fallback = try outcome(mapping.fallback, label: "holdout")
                 var seed = "holdout:" + mapping.id + ":" + rule.name
@@ -156,6 +156,7 @@ public final class DecisionEngine: Sendable {
                     var d = OutcomeDescription(
                         rule: rule.name, variant: o.label, experiment: e.key, weight: max(0, r.upper - r.lower))
                     if e.sticky { d.stickyBucketVersion = e.bucketVersion }
+                    d.attributionWindow = e.attributionWindow
                     if let b = e.bandit {
                         d.bandit = b
                         d.coverage = e.coverage
@@ -191,6 +192,8 @@ public struct OutcomeDescription: Sendable, Codable, Equatable {
     public var holdout: Double?
     /// For a variant of a sticky experiment: the bucket version assignments are stored under.
     public var stickyBucketVersion: Int?
+    /// For an experiment with its own attribution window: seconds.
+    public var attributionWindow: Double?
     /// For a variant of a bandit experiment: its settings, and the experiment's coverage.
     public var bandit: BanditSettings?
     public var coverage: Double?
@@ -340,6 +343,7 @@ struct LoadedExperiment: Sendable {
     let bandit: BanditSettings?
     let banditGroups: [(name: String, bit: Int)]
     let coverage: Double
+    let attributionWindow: Double?
 }
 
 /// A template resolved to its handle, plus the rule data.

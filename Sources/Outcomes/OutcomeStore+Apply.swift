@@ -110,6 +110,9 @@ final class CompiledCatalog {
 }
 
 extension OutcomeStore {
+    /// The longest per-experiment attribution window accepted (365 days).
+    static let longestAttributionWindow: Double = 365 * 86_400
+
     /// Counts `exposures` (appending them to the raw log) inside `txn`. `catalog` resolves a revision's names;
     /// an exposure whose revision has none is logged but not counted. Returns how many were counted.
     @discardableResult
@@ -252,7 +255,8 @@ extension OutcomeStore {
             let unitLength = Int(k[8]) << 8 | Int(k[9])
             guard k.count >= 10 + unitLength else { return true }
             let unit = Array(k[10..<(10 + unitLength)])
-            guard a.last <= time + 300, a.last >= time - options.attributionWindow else { return true }
+            // The window is checked below, per experiment; anything older than the longest allowed is out.
+            guard a.last <= time + 300, a.last >= time - Self.longestAttributionWindow else { return true }
             if let b = best[unit], b.assignment.last >= a.last { return true }
             best[unit] = (Array(k), a)
             return true
@@ -265,6 +269,15 @@ extension OutcomeStore {
             let outcomeParts = key[(10 + unit.count)...].split(separator: 0, omittingEmptySubsequences: false)
                 .dropFirst(2).map { String(decoding: $0, as: UTF8.self) }
             let name = String(decoding: unit.dropFirst(2), as: UTF8.self)
+            let cat = try catalog(a.revision, get: { try txn.get($0, key: $1) })
+            // An experiment's own attribution window, else the server's.
+            var window = options.attributionWindow
+            if unit.first == UInt8(ascii: "e"),
+                let w = cat?.slots.lazy.flatMap(\.outcomes).first(where: { $0.experiment == name })?.attributionWindow
+            {
+                window = w
+            }
+            guard a.last >= time - window else { continue }
             let counter: [UInt8]
             let segmentCounter: (String) -> [UInt8]
             if unit.first == UInt8(ascii: "e"), outcomeParts.count == 1 {
@@ -284,7 +297,6 @@ extension OutcomeStore {
                 if firstConversion { c.converters &+= 1 }
             }
             deltas.update(counter, apply)
-            let cat = try catalog(a.revision, get: { try txn.get($0, key: $1) })
             let segmentNames = cat?.segmentNames(a.segments) ?? []
             for s in segmentNames { deltas.update(segmentCounter(s), apply) }
             if unit.first == UInt8(ascii: "e"),

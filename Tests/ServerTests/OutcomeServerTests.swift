@@ -296,4 +296,50 @@ struct OutcomeServerTests {
             #expect(metrics.body.contains("tessera_exposures_dropped_total 0"))
         }
     }
+
+    @Test func segmentTrackCallsAndPerExperimentWindowsFeedOutcomes() async throws {
+        let clock = TestClock(Self.start)
+        try await withServer(users: 60, configure: { c in
+            clock.configure(&c)
+            c.adminToken = adminToken
+            c.webhookSecrets = [secret]
+            c.revisionPollInterval = .seconds(3600)
+        }) { server in
+            // onboarding-hero attributes conversions for one day only (the server's window is 7 days).
+            let path = repositoryRoot + "/Mappings/slots/home.hero.yaml"
+            let source = try String(contentsOfFile: path, encoding: .utf8)
+                .replacingOccurrences(of: "      bucket_version: 1\n", with: "      bucket_version: 1\n      attribution_window: 1d\n")
+            let (status, answer) = try await server.publish("aw-1", [upsert("slot", "home.hero", source)])
+            #expect(status == 200, "\(answer)")
+
+            let entry = try await hero(server, "u6")
+            let variant = try #require(entry["variant"]?.stringValue)
+            let token = try #require(entry["token"]?.stringValue)
+            let batch = """
+                {"batch":[
+                 {"type":"track","event":"Product Clicked","userId":"u6","messageId":"m1","properties":{"exposure_token":"\(token)"}},
+                 {"type":"track","event":"Order Completed","userId":"u6","messageId":"m2","properties":{"revenue":25}},
+                 {"type":"track","event":"Product Clicked","userId":"u6","messageId":"m3","properties":{"exposure_token":"forged"}}
+                ]}
+                """
+            let a = try await server.call("POST", "/v1/ingest/segment", body: batch, contentType: "application/json")
+            #expect(a.status == 200, "\(a.body)")
+            let results = a.json["results"]?.arrayElements ?? []
+            #expect(results.map { $0["outcome"]?.stringValue ?? "-" } == ["counted for 2 unit(s)", "counted for 2 unit(s)", "invalid exposure_token"], "\(a.body)")
+            #expect(results.allSatisfy { $0["status"]?.stringValue == "applied" }, "the deltas apply regardless")
+
+            // Two days later: outside the experiment's window, inside the slot's (7 days).
+            clock.advance(2 * 86_400)
+            let late = try await feedback(
+                server, #"{"type":"conversion","user":"u6","value":5}"#, authorization: "Bearer \(ingestToken)", headers: true)
+            #expect(late.body.lowercased().contains("tessera-attributed: 1"), "\(late.body)")
+            let report = try await admin(server, "/v1/admin/experiments/onboarding-hero")
+            let mine = report["variants"]?.arrayElements?.first { $0["variant"]?.stringValue == variant }
+            #expect(Self.number(mine?["clicks"]) == 1)
+            #expect(Self.number(mine?["conversions"]) == 1 && Self.number(mine?["revenue"]) == 25)
+            let slot = try await admin(server, "/v1/admin/slots/home.hero")
+            let row = slot["outcomes"]?.arrayElements?.first { $0["variant"]?.stringValue == variant }
+            #expect(Self.number(row?["conversions"]) == 2 && Self.number(row?["revenue"]) == 30)
+        }
+    }
 }
