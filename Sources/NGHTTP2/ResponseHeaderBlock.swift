@@ -33,9 +33,11 @@ struct ResponseHeaderBlock {
         var hasContentLength = false
         let noCopy = UInt8(NGHTTP2_NV_FLAG_NO_COPY_NAME.rawValue | NGHTTP2_NV_FLAG_NO_COPY_VALUE.rawValue)
 
-        func field(name: UnsafeMutablePointer<UInt8>, nameCount: Int, valueCount: Int) {
+        let noIndex = noCopy | UInt8(NGHTTP2_NV_FLAG_NO_INDEX.rawValue)
+        func field(name: UnsafeMutablePointer<UInt8>, nameCount: Int, valueCount: Int, unique: Bool = false) {
             fields[n] = nghttp2_nv(
-                name: name, value: name + nameCount, namelen: nameCount, valuelen: valueCount, flags: noCopy)
+                name: name, value: name + nameCount, namelen: nameCount, valuelen: valueCount,
+                flags: unique ? noIndex : noCopy)
             n += 1
         }
         func copy(_ string: String, lowercase: Bool) -> Int {
@@ -84,7 +86,7 @@ struct ResponseHeaderBlock {
             cursor += nameCount
             let valueCount = copy(value, lowercase: false)
             cursor += valueCount
-            field(name: start, nameCount: nameCount, valueCount: valueCount)
+            field(name: start, nameCount: nameCount, valueCount: valueCount, unique: kind == .uniquePerResponse)
         }
         if !hasContentLength {
             let start = cursor
@@ -102,7 +104,9 @@ struct ResponseHeaderBlock {
     }
 
     /// What a lower-cased field name means to the block.
-    enum NameKind { case ordinary, contentLength, forbidden }
+    /// `uniquePerResponse`: `etag` and `tessera-exposure`, whose values differ per answer; they go out HPACK
+    /// "without indexing", so they do not push the shared fields out of the connection's dynamic table.
+    enum NameKind { case ordinary, contentLength, forbidden, uniquePerResponse }
 
     /// Whether `name` is `content-length` or one of the connection-specific fields HTTP/2 forbids
     /// (connection, keep-alive, proxy-connection, transfer-encoding, upgrade); by length first.
@@ -112,10 +116,13 @@ struct ResponseHeaderBlock {
                 && memcmp(literal.utf8Start, name.baseAddress!, name.count) == 0
         }
         switch name.count {
+        case 4: return `is`("etag") ? .uniquePerResponse : .ordinary
         case 7: return `is`("upgrade") ? .forbidden : .ordinary
         case 10: return `is`("connection") || `is`("keep-alive") ? .forbidden : .ordinary
         case 14: return `is`("content-length") ? .contentLength : .ordinary
-        case 16: return `is`("proxy-connection") ? .forbidden : .ordinary
+        case 16:
+            if `is`("proxy-connection") { return .forbidden }
+            return `is`("tessera-exposure") ? .uniquePerResponse : .ordinary
         case 17: return `is`("transfer-encoding") ? .forbidden : .ordinary
         default: return .ordinary
         }
@@ -128,6 +135,15 @@ struct ResponseHeaderBlock {
             let name = String(decoding: UnsafeBufferPointer(start: f.name, count: f.namelen), as: UTF8.self)
             let value = String(decoding: UnsafeBufferPointer(start: f.value, count: f.valuelen), as: UTF8.self)
             return "\(name): \(value)"
+        }
+    }
+
+    /// The names of the fields sent without HPACK indexing (for tests).
+    var notIndexedNames: [String] {
+        (0..<count).compactMap { i in
+            let f = fields[i]
+            guard f.flags & UInt8(NGHTTP2_NV_FLAG_NO_INDEX.rawValue) != 0 else { return nil }
+            return String(decoding: UnsafeBufferPointer(start: f.name, count: f.namelen), as: UTF8.self)
         }
     }
 

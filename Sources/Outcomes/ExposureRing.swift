@@ -15,10 +15,10 @@ public final class ExposureRing: @unchecked Sendable {
     public let capacity: Int
     private let mask: Int
     private let memory: UnsafeMutableRawPointer
-    /// Records appended so far (written by the producer only).
-    private let head = Atomic<Int>(0)
-    /// Records consumed so far (written by the consumer only).
-    private let tail = Atomic<Int>(0)
+    /// Records appended so far (written by the producer only), and consumed so far (by the consumer only):
+    /// each in its own allocation padded to two cache lines, so the two cores do not bounce one line.
+    private let head = PaddedCounter()
+    private let tail = PaddedCounter()
     /// Records dropped because the ring was full.
     private let droppedCount = Atomic<Int>(0)
     /// The producer's last look at `tail` (only it reads or writes this).
@@ -44,9 +44,9 @@ public final class ExposureRing: @unchecked Sendable {
         time: Double, revision: UInt64, slot: Int, outcome: Int, nonce: UInt32, segments: SegmentSet,
         user: UnsafeRawBufferPointer
     ) -> Bool {
-        let h = head.load(ordering: .relaxed)
+        let h = head.value.load(ordering: .relaxed)
         if h &- cachedTail >= capacity {
-            cachedTail = tail.load(ordering: .acquiring)
+            cachedTail = tail.value.load(ordering: .acquiring)
             if h &- cachedTail >= capacity {
                 droppedCount.add(1, ordering: .relaxed)
                 return false
@@ -55,7 +55,7 @@ public final class ExposureRing: @unchecked Sendable {
         Exposure.write(
             to: memory + (h & mask) * Exposure.stride, time: time, revision: revision, slot: slot, outcome: outcome,
             nonce: nonce, segments: segments, user: user)
-        head.store(h &+ 1, ordering: .releasing)
+        head.value.store(h &+ 1, ordering: .releasing)
         return true
     }
 
@@ -63,14 +63,21 @@ public final class ExposureRing: @unchecked Sendable {
     /// Returns how many were drained.
     @discardableResult
     public func drain(_ body: (Exposure) throws -> Void) rethrows -> Int {
-        let t = tail.load(ordering: .relaxed)
-        let h = head.load(ordering: .acquiring)
+        let t = tail.value.load(ordering: .relaxed)
+        let h = head.value.load(ordering: .acquiring)
         var i = t
-        defer { tail.store(i, ordering: .releasing) }
+        defer { tail.value.store(i, ordering: .releasing) }
         while i != h {
             try body(Exposure(record: memory + (i & mask) * Exposure.stride))
             i &+= 1
         }
         return h &- t
     }
+}
+
+/// An atomic counter alone on its cache lines (the padding keeps neighbours off them).
+final class PaddedCounter: Sendable {
+    private let before: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    let value = Atomic<Int>(0)
+    private let after: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
 }

@@ -110,6 +110,10 @@ final class CompiledCatalog {
 }
 
 extension OutcomeStore {
+    /// How precisely an assignment keeps its last exposure time: a repeat within this many seconds (same
+    /// revision and segments) is not written again. Attribution windows are days; a minute is far below them.
+    static let assignmentResolution: Double = 60
+
     /// The longest per-experiment attribution window accepted (365 days).
     static let longestAttributionWindow: Double = 365 * 86_400
 
@@ -148,12 +152,16 @@ extension OutcomeStore {
                 let isNew = a == nil
                 if a == nil {
                     a = Assignment(first: e.time, last: e.time, revision: e.revision, segments: e.segments, converted: false)
-                } else {
+                    try txn.put(assignments, key: key, value: a!.encoded)
+                } else if e.time - a!.last >= Self.assignmentResolution || a!.revision != e.revision
+                    || a!.segments != e.segments
+                {
+                    // A repeat exposure within the resolution changes nothing attribution can tell apart: no write.
                     a!.last = max(a!.last, e.time)
                     a!.revision = e.revision
                     a!.segments = e.segments
+                    try txn.put(assignments, key: key, value: a!.encoded)
                 }
-                try txn.put(assignments, key: key, value: a!.encoded)
                 let count: (inout OutcomeCounters) -> Void = {
                     $0.exposures &+= 1
                     if isNew { $0.users &+= 1 }

@@ -29,6 +29,17 @@ struct ResponseEncodingTests {
             ])
     }
 
+    /// Values that differ per answer go out without HPACK indexing: indexing them would only push the
+    /// shared fields out of the connection's dynamic table.
+    @Test func perAnswerValuesAreNotIndexed() {
+        let block = ResponseHeaderBlock(
+            status: 200,
+            headers: [("ETag", "\"t1-0123\""), ("tessera-exposure", "AbC"), ("cache-control", "private"), ("etags", "x")],
+            bodyCount: 3)
+        defer { block.deallocate() }
+        #expect(block.notIndexedNames == ["etag", "tessera-exposure"])
+    }
+
     @Test(arguments: [(0, "0"), (9, "9"), (10, "10"), (Int.max, "\(Int.max)")])
     func aGivenLengthIsKeptAndLengthsOfEverySizeAreWritten(count: Int, text: String) {
         #expect(Self.fields(ResponseHeaderBlock(status: 200, headers: [], bodyCount: count)) == [
