@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "Decision", targets: ["Decision"]),
         .library(name: "BundleCompiler", targets: ["BundleCompiler"]),
         .library(name: "Store", targets: ["Store"]),
+        .library(name: "Outcomes", targets: ["Outcomes"]),
         .library(name: "DemoData", targets: ["DemoData"]),
         // For the fuzz package (Fuzz/), which reaches the server's parsers and transport through these.
         .library(name: "Publishing", targets: ["Publishing"]),

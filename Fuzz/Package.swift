@@ -51,6 +51,9 @@ let package = Package(
         ),
         fuzzTarget("FuzzJSON", [.product(name: "JSON", package: root)]),
         fuzzTarget(
+            "FuzzFeedback",
+            [.product(name: "Outcomes", package: root), .product(name: "Decision", package: root)]),
+        fuzzTarget(
             "FuzzDelta",
             [
                 .product(name: "JSON", package: root), .product(name: "Decision", package: root),

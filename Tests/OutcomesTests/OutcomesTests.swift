@@ -351,3 +351,14 @@ struct BanditTests {
         again.stop()
     }
 }
+
+@Suite("Exposure token format")
+struct ExposureTokenFormatTests {
+    /// The same claims signed by Python's hmac/hashlib/base64 (Fuzz/Corpus/feedback/token-1): the format is
+    /// the documented one, independently of this code.
+    @Test func matchesAnIndependentImplementation() {
+        let signer = ExposureTokenSigner(secret: Array("fuzz-exposure-secret".utf8))
+        let claims = ExposureClaims(time: 1_780_000_000, revision: 1, slot: 0, outcome: 2, nonce: 7, user: 0x1234)
+        #expect(signer.token(claims) == "AQClGGoBAAAAAAACAAcAAAA0EgAAAAAAABe0OOmp8rCte2jbVQ")
+    }
+}
