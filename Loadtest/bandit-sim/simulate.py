@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Bandit simulation against the real server, reproducible with a seed.
 
-Starts `tessera serve` (loopback, a fresh data directory with the demo bundle, no profiles) with a short
---bandit-interval, then plays simulated anonymous visitors over HTTP/1.1 (one keep-alive connection):
+Starts `tessera serve` (loopback, a fresh data directory with the demo bundle, no profiles), then plays simulated anonymous visitors over HTTP/1.1 (one keep-alive connection):
 each asks for `home.recommendations`, is shown the `recs-layout` bandit's variant, and clicks it with that
 variant's true click rate (a different table for visitors on a phone, the bandit's per-segment group),
-sending the answer's exposure token to POST /v1/feedback. Reports, per window of exposures, the share the
+sending the answer's exposure token to POST /v1/feedback. Every --reweight-every exposures it asks the
+server to re-compute the bandit's weights (POST /v1/admin/experiments/recs-layout/reweight) instead of
+leaving it to the wall-clock --bandit-interval, so a run depends only on the seed. Reports, per window of exposures, the share the
 best arm got, and the cumulative regret against a fixed equal split; writes results.json, results.md and
 plot.svg to --out. Stops the server it started, on every exit.
 
@@ -25,7 +26,7 @@ def main():
     ap.add_argument("--binary", default=".build/release/tessera")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--exposures", type=int, default=20000)
-    ap.add_argument("--interval", default="1s", help="--bandit-interval of the server")
+    ap.add_argument("--reweight-every", type=int, default=500, help="exposures between re-weightings")
     ap.add_argument("--window", type=int, default=1000)
     ap.add_argument("--port", type=int, default=18480)
     ap.add_argument("--out", default="Loadtest/bandit-sim/results")
@@ -49,7 +50,7 @@ def main():
         subprocess.run([args.binary, "compile", "--data", data], check=True, stdout=subprocess.DEVNULL)
         server = subprocess.Popen(
             [args.binary, "serve", "--data", data, "--host", "127.0.0.1", "--port", str(args.port), "--threads", "1",
-             "--admin-token", "sim-admin", "--bandit-interval", args.interval, "--log-level", "error"],
+             "--admin-token", "sim-admin", "--bandit-interval", "3650d", "--log-level", "error"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         conn = None
         for _ in range(200):
@@ -99,6 +100,10 @@ def main():
                             {"content-type": "application/json"})
                 if s != 204:
                     raise SystemExit(f"feedback answered {s}: {b[:200]}")
+            if (i + 1) % args.reweight_every == 0:
+                s, b = call("POST", "/v1/admin/experiments/recs-layout/reweight", headers={"authorization": "Bearer sim-admin"})
+                if s != 200:
+                    raise SystemExit(f"reweight answered {s}: {b[:200]}")
             if (i + 1) % args.window == 0:
                 windows.append(window)
                 curve.append((i + 1, regret["bandit"], regret["fixed"]))
@@ -147,7 +152,7 @@ def main():
         f"# Bandit simulation (seed {args.seed})", "",
         f"Command: `{result['command']}`", "",
         f"{args.exposures} simulated visitors ({int(MOBILE_SHARE * 100)}% on a phone), {clicks} clicks, "
-        f"{elapsed:.0f} s against the real server (HTTP/1.1, one connection), bandit re-weighted every {args.interval} "
+        f"{elapsed:.0f} s against the real server (HTTP/1.1, one connection), bandit re-weighted every {args.reweight_every} exposures "
         f"({len(history)} weight versions).", "",
         "True click rates: everyone else bestsellers 2%, trending 3%, picks 5%; on a phone reversed "
         "(bestsellers 5%, trending 3%, picks 2%).", "",

@@ -200,8 +200,9 @@ extension RequestRouter {
 
     /// `GET /v1/admin/experiments[/{key}]`, `GET /v1/admin/slots/{slot}`, `GET /v1/admin/decisions`.
     func outcomeReport(_ request: HTTPRequest) -> HTTPHandlerResult {
+        let reweight = request.path.hasPrefix("/v1/admin/experiments/") && request.path.hasSuffix("/reweight")
         do throws(APIError) {
-            try requireMethod(request, "GET")
+            try requireMethod(request, reweight ? "POST" : "GET")
             try requireAdmin(request)
             guard outcomes != nil else {
                 throw APIError(status: 503, code: "outcomes_disabled", message: "outcome tracking is off on this server")
@@ -248,7 +249,18 @@ extension RequestRouter {
         }
         return onContentThread {
             let value: JSONValue
-            if path == "/v1/admin/experiments" {
+            if reweight {
+                // Re-computes every bandit now (after committing what the rings hold) instead of waiting for
+                // --bandit-interval: for operators, and for the simulation, which re-weights every N exposures
+                // so that its runs repeat exactly for a seed.
+                let key = QueryParameters.decode(
+                    path.dropFirst("/v1/admin/experiments/".count).dropLast("/reweight".count))
+                try collector.recomputeBandits()
+                guard let entry = collector.banditWeights.entries[key] else {
+                    throw APIError(status: 404, code: "unknown_bandit", message: "no bandit experiment '\(key)'")
+                }
+                value = .object([("experiment", .string(key)), ("bandit", Self.weightsJSON(entry))])
+            } else if path == "/v1/admin/experiments" {
                 var keys = try report.experimentKeys()
                 for slot in catalog?.slots ?? [] {
                     for o in slot.outcomes { if let e = o.experiment, !keys.contains(e) { keys.append(e) } }
