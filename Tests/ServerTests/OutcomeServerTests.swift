@@ -23,6 +23,17 @@ struct OutcomeServerTests {
         }) { server in try await body(server, clock) }
     }
 
+    /// A server as `withOutcomeServer`, that also takes signed CMS publishes (no revision polling).
+    func withPublishingServer(_ body: (RunningServer, TestClock) async throws -> Void) async throws {
+        let clock = TestClock(Self.start)
+        try await withServer(users: 60, configure: { c in
+            clock.configure(&c)
+            c.adminToken = adminToken
+            c.webhookSecrets = [secret]
+            c.revisionPollInterval = .seconds(3600)
+        }) { server in try await body(server, clock) }
+    }
+
     /// Posts feedback (no authorization unless given).
     func feedback(_ server: RunningServer, _ json: String, authorization: String? = nil, headers: Bool = false)
         async throws -> Answer
@@ -215,13 +226,7 @@ struct OutcomeServerTests {
     }
 
     @Test func aStickyUserKeepsTheirVariantThroughAWeightChangeUntilTheBucketVersionIsBumped() async throws {
-        let clock = TestClock(Self.start)
-        try await withServer(users: 60, configure: { c in
-            clock.configure(&c)
-            c.adminToken = adminToken
-            c.webhookSecrets = [secret]
-            c.revisionPollInterval = .seconds(3600)
-        }) { server in
+        try await withPublishingServer { server, clock in
             // New visitors (u6, u12, ...) enter onboarding-hero, which the demo makes sticky.
             var assigned: [String: String] = [:]
             var token = ""
@@ -298,13 +303,7 @@ struct OutcomeServerTests {
     }
 
     @Test func segmentTrackCallsAndPerExperimentWindowsFeedOutcomes() async throws {
-        let clock = TestClock(Self.start)
-        try await withServer(users: 60, configure: { c in
-            clock.configure(&c)
-            c.adminToken = adminToken
-            c.webhookSecrets = [secret]
-            c.revisionPollInterval = .seconds(3600)
-        }) { server in
+        try await withPublishingServer { server, clock in
             // onboarding-hero attributes conversions for one day only (the server's window is 7 days).
             let path = repositoryRoot + "/Mappings/slots/home.hero.yaml"
             let source = try String(contentsOfFile: path, encoding: .utf8)

@@ -190,14 +190,7 @@ extension RequestRouter {
     }
 
     static func decisionFromBody(_ body: ByteBuffer) throws(APIError) -> DecisionRequest {
-        let json: JSONValue
-        do {
-            json = try body.withUnsafeReadableBytes { (raw) throws(JSONParseError) in try JSONValue.parse(raw) }
-        } catch {
-            throw APIError(
-                status: 400, code: "invalid_json",
-                message: "request body is not valid JSON at \(error.line):\(error.column): \(error.message)")
-        }
+        let json = try Self.parseJSONBody(body)
         guard case .object(let members) = json else { throw APIError.badField("(body)", "expected a JSON object") }
         var user: String?
         var slots: [String]?

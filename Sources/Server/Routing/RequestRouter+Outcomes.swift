@@ -78,14 +78,7 @@ extension RequestRouter {
         guard let outcomes else {
             throw APIError(status: 503, code: "outcomes_disabled", message: "outcome tracking is off on this server")
         }
-        let json: JSONValue
-        do {
-            json = try request.body.withUnsafeReadableBytes { (raw) throws(JSONParseError) in try JSONValue.parse(raw) }
-        } catch {
-            throw APIError(
-                status: 400, code: "invalid_json",
-                message: "request body is not valid JSON at \(error.line):\(error.column): \(error.message)")
-        }
+        let json = try Self.parseJSONBody(request.body)
         guard case .object(let members) = json else { throw APIError.badField("(body)", "expected a JSON object") }
         var type: String?
         var token: String?

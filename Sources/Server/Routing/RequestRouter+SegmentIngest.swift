@@ -14,14 +14,7 @@ extension RequestRouter {
         try requireMethod(request, "POST")
         try ingest.access.check(request)
         let engine = try liveEngine()
-        let json: JSONValue
-        do {
-            json = try request.body.withUnsafeReadableBytes { (raw) throws(JSONParseError) in try JSONValue.parse(raw) }
-        } catch {
-            throw APIError(
-                status: 400, code: "invalid_json",
-                message: "request body is not valid JSON at \(error.line):\(error.column): \(error.message)")
-        }
+        let json = try Self.parseJSONBody(request.body)
         let calls = SegmentSpecMessage.calls(json)
         guard calls.count <= DeltaBatch.maxDeltas else {
             throw APIError.badField("batch", "at most \(DeltaBatch.maxDeltas) messages per request")

@@ -84,7 +84,7 @@ extension RequestRouter {
         return (deliveryID, changes)
     }
 
-    /// A JSON request body, or a 400 with the position of the syntax error.
+    /// A JSON request body, or a 400 with the position of the syntax error (every JSON route parses through here).
     static func parseJSONBody(_ body: ByteBuffer) throws(APIError) -> JSONValue {
         do {
             return try body.withUnsafeReadableBytes { (raw) throws(JSONParseError) in try JSONValue.parse(raw) }
