@@ -152,4 +152,44 @@ struct ExperimentFeatureTests {
         let plain = try Self.engine(slot(weightX: 0, version: 1).replacingOccurrences(of: "sticky: true", with: "sticky: false"))
         #expect(Self.decide(plain, user: "u1", lookup: lookup)["variant"] == .string("y"))
     }
+
+    @Test func aBanditDealsByItsCurrentWeightsAndExplainsThem() throws {
+        let e = try Self.engine(
+            """
+            slot: s
+            rules:
+              - name: b
+                experiment:
+                  key: k
+                  allocation: bandit
+                  variants:
+                    - { id: x, template: a }
+                    - { id: y, template: b }
+            default: { template: d }
+            """)
+        func decide(_ user: String, _ weights: BanditWeights?) -> JSONValue {
+            var out: [UInt8] = []
+            var scratch: [UInt8] = []
+            var choices: [SlotChoice] = []
+            e.decide(
+                DecisionRequest(user: user, slots: ["s"], explain: true, now: 1), profile: nil, into: &out,
+                scratch: &scratch, choices: &choices, bandits: weights)
+            return (try? JSONValue.parse(String(decoding: out, as: UTF8.self)))?["slots"]?["s"] ?? .null
+        }
+        // All traffic to y: every user gets y, and explain names the weights and their version.
+        let allY = BanditWeights(entries: [
+            "k": .init(
+                version: 3, computedAt: 0, weights: ["": [0, 1]],
+                ranges: ["": Bucketing.bucketRanges(count: 2, coverage: 1, weights: [0, 1])])
+        ])
+        for i in 0..<200 {
+            let entry = decide("u\(i)", allY)
+            #expect(entry["variant"] == .string("y"))
+        }
+        let explained = decide("u1", allY)["explain"]?.jsonText ?? ""
+        #expect(explained.contains("bandit weights v3: x 0.0, y 1.0"), "\(explained)")
+        // Without weights yet, the configured split (even) deals both.
+        let dealt = Set((0..<200).map { decide("u\($0)", nil)["variant"] })
+        #expect(dealt == [.string("x"), .string("y")])
+    }
 }
