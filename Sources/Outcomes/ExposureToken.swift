@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// What an exposure token says: one shown slot, for one user, at one time.

@@ -92,6 +92,7 @@ extension RequestRouter {
             try Self.addContext(p.name, .string(p.value), to: &context)
         }
         let engine = try liveEngine()
+        let now = state.clock()
         out.removeAll(keepingCapacity: true)
         var tag = EntityTag(route: "slot", revision: engine.revision)
         var use = EntityTag.ProfileUse.anonymous
@@ -101,7 +102,7 @@ extension RequestRouter {
                 let profile = try snapshot.profile(user)
                 use = tag.combine(profile: profile)
                 return engine.renderSlot(
-                    slotID, user: user, context: context, profile: profile, now: state.clock(),
+                    slotID, user: user, context: context, profile: profile, now: now,
                     savedGroups: snapshot, into: &out, cache: renderCache, bandits: bandits)
             }
         } catch {
@@ -120,7 +121,6 @@ extension RequestRouter {
         tag.combine(answer: out)
         var exposureHeader: [(name: String, value: String)] = []
         if track, let outcomes, use != .withoutConsent {
-            let now = state.clock()
             let first = beginExposures()
             let claims = Self.claims(choice, nonce: first, user: OutcomeStore.userKey(user.utf8), time: now, revision: engine.revision)
             exposureHeader = [("tessera-exposure", outcomes.signer.token(claims))]
