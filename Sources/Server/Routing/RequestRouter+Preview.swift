@@ -70,10 +70,14 @@ extension RequestRouter {
         }
         let store = state.store
         let clock = state.clock
-        return onContentThread { try Self.runPreview(ask, store: store, now: clock()) }
+        let bandits = self.bandits
+        return onContentThread { try Self.runPreview(ask, store: store, now: clock(), bandits: bandits) }
     }
 
-    static func runPreview(_ ask: PreviewRequest, store: DataStore, now: Double) throws -> HTTPResponse {
+    /// `bandits`: the weights the loops serve with, so a preview of a bandit experiment deals as serving does.
+    static func runPreview(_ ask: PreviewRequest, store: DataStore, now: Double, bandits: BanditWeights? = nil) throws
+        -> HTTPResponse
+    {
         guard let (revision, bundle) = try store.currentBundle() else {
             throw APIError(status: 503, code: "no_bundle", message: "no compiled bundle yet")
         }
@@ -165,7 +169,7 @@ extension RequestRouter {
                 engine.decide(
                     DecisionRequest(user: user, slots: [slot], context: ask.context, explain: true, now: now),
                     profile: profile, savedGroups: lists,
-                    into: &decision, scratch: &scratch, choices: &choices)
+                    into: &decision, scratch: &scratch, choices: &choices, bandits: bandits)
                 out.append(contentsOf: #","decision":"#.utf8)
                 out.append(contentsOf: decision)
             }
