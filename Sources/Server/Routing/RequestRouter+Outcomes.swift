@@ -194,17 +194,19 @@ extension RequestRouter {
     /// `GET /v1/admin/experiments[/{key}]`, `GET /v1/admin/slots/{slot}`, `GET /v1/admin/decisions`.
     func outcomeReport(_ request: HTTPRequest) -> HTTPHandlerResult {
         let reweight = request.path.hasPrefix("/v1/admin/experiments/") && request.path.hasSuffix("/reweight")
+        let outcomes: OutcomeContext
         do throws(APIError) {
             try requireMethod(request, reweight ? "POST" : "GET")
             try requireAdmin(request)
-            guard outcomes != nil else {
+            guard let enabled = self.outcomes else {
                 throw APIError(status: 503, code: "outcomes_disabled", message: "outcome tracking is off on this server")
             }
+            outcomes = enabled
         } catch {
             return .immediate(error.response(allocator: allocator))
         }
-        let report = outcomes!.report
-        let collector = outcomes!.collector
+        let report = outcomes.report
+        let collector = outcomes.collector
         let catalog = engine.map { OutcomeCatalog($0) }
         let path = request.path
         let params = QueryParameters(request.query)
