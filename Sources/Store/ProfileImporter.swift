@@ -1,4 +1,5 @@
 public import Decision
+import Dispatch
 import JSON
 import LMDB
 
@@ -15,7 +16,7 @@ import LMDB
 /// - **Idempotent**: a line that would store the same bytes leaves the record untouched (its version is
 ///   not bumped), so rerunning the same file changes nothing. A changed record gets the next version.
 /// - A bad line is reported with its number and field, and skipped; the rest are imported.
-public struct ProfileImporter {
+public struct ProfileImporter: Sendable {
     /// What one import did.
     public struct Summary: Sendable, Equatable {
         /// Lines read (blank ones included).
@@ -36,10 +37,25 @@ public struct ProfileImporter {
 
         /// Nothing imported yet.
         public init() {}
+
+        /// Counts a rejected line, keeping its message while fewer than `cap` are kept.
+        mutating func reject(_ message: String, cap: Int) {
+            rejectedCount += 1
+            if rejected.count < cap { rejected.append(message) }
+        }
+
+        /// Adds what a later batch did (its lines are counted by the reader, not here).
+        mutating func add(_ other: Summary, cap: Int) {
+            created += other.created
+            updated += other.updated
+            unchanged += other.unchanged
+            rejectedCount += other.rejectedCount
+            rejected.append(contentsOf: other.rejected.prefix(max(0, cap - rejected.count)))
+        }
     }
 
     /// A line waiting for the next write transaction.
-    enum Pending {
+    enum Pending: Sendable {
         case snapshot(line: Int, ProfileSnapshot)
         case rejected(String)
     }
@@ -60,34 +76,39 @@ public struct ProfileImporter {
     }
 
     /// Imports every line `nextLine` yields (nil ends). `progress` is called after each committed batch.
+    ///
+    /// Two stages run at once: the calling thread reads and parses batch N+1 while a writer thread merges,
+    /// encodes and commits batch N (one batch in flight, so memory stays bounded by two batches). The writer
+    /// applies batches in order, so the result is the same as applying every line in sequence.
     public func run(lines nextLine: () throws -> [UInt8]?, progress: (Summary) -> Void = { _ in }) throws -> Summary {
         var summary = Summary()
         var batch: [Pending] = []
-        batch.reserveCapacity(min(batchSize, 100_000))
-        func reject(_ message: String) {
-            summary.rejectedCount += 1
-            if summary.rejected.count < maxReportedRejections { summary.rejected.append(message) }
+        let capacity = min(batchSize, 100_000)
+        batch.reserveCapacity(capacity)
+        let writer = DispatchQueue(label: "tessera.import.writer")
+        var inFlight: BatchWrite?
+        // Whatever ends the loop (a thrown read error included), the batch in flight finishes first.
+        defer { inFlight?.done.wait() }
+        func join() throws {
+            guard let write = inFlight else { return }
+            write.done.wait()
+            inFlight = nil
+            summary.add(write.summary, cap: maxReportedRejections)
+            if let error = write.error { throw error }
+            progress(summary)
         }
         func flush() throws {
             guard !batch.isEmpty else { return }
-            // A transaction dropped by a thrown error is aborted.
-            let txn = try WriteTransaction(store.environment)
-            for (i, pending) in batch.enumerated() {
-                // Scattered reads map neighbouring pages too; letting go of them every few hundred lines keeps
-                // the resident set bounded by the batch instead of growing towards the size of the data file.
-                if i % 256 == 255 { store.environment.releaseMappedPages() }
-                switch pending {
-                case .rejected(let message): reject(message)
-                case .snapshot(let line, let snapshot):
-                    if let message = try store(snapshot, txn: txn, summary: &summary) {
-                        reject("line \(line): \(message)")
-                    }
-                }
+            try join()
+            let write = BatchWrite(batch: batch)
+            batch = []
+            batch.reserveCapacity(capacity)
+            inFlight = write
+            let importer = self
+            writer.async {
+                do { try importer.apply(write) } catch { write.error = error }
+                write.done.signal()
             }
-            try txn.commit()
-            store.environment.releaseMappedPages()
-            batch.removeAll(keepingCapacity: true)
-            progress(summary)
         }
         while let line = try nextLine() {
             summary.lines += 1
@@ -103,7 +124,38 @@ public struct ProfileImporter {
             if batch.count >= batchSize { try flush() }
         }
         try flush()
+        try join()
         return summary
+    }
+
+    /// One batch handed to the writer thread, and what writing it did. Written only by the writer until it
+    /// signals `done`; read by the importing thread only after waiting on it.
+    final class BatchWrite: @unchecked Sendable {
+        let batch: [Pending]
+        var summary = Summary()
+        var error: (any Error)?
+        let done = DispatchSemaphore(value: 0)
+        init(batch: [Pending]) { self.batch = batch }
+    }
+
+    /// Writes one batch in one transaction (on the writer thread), counting into `write.summary`.
+    func apply(_ write: BatchWrite) throws {
+        // A transaction dropped by a thrown error is aborted.
+        let txn = try WriteTransaction(store.environment)
+        for (i, pending) in write.batch.enumerated() {
+            // Scattered reads map neighbouring pages too; letting go of them every few hundred lines keeps
+            // the resident set bounded by the batch instead of growing towards the size of the data file.
+            if i % 256 == 255 { store.environment.releaseMappedPages() }
+            switch pending {
+            case .rejected(let message): write.summary.reject(message, cap: maxReportedRejections)
+            case .snapshot(let line, let snapshot):
+                if let message = try store(snapshot, txn: txn, summary: &write.summary) {
+                    write.summary.reject("line \(line): \(message)", cap: maxReportedRejections)
+                }
+            }
+        }
+        try txn.commit()
+        store.environment.releaseMappedPages()
     }
 
     /// Stores one line inside `txn`, counting it in `summary`; returns a rejection message (`field: message`)

@@ -2,6 +2,7 @@ import BundleCompiler
 import Decision
 import Foundation
 import JSON
+import LMDB
 import Publishing
 import Store
 import Targeting
@@ -263,5 +264,70 @@ struct ProfileImporterTests {
         #expect(summary.rejected.count == 3)
         #expect(summary.rejected.first == "line 4: attributes.n: expected integer, got the string \"bad\"")
         #expect(summary.created == 750)
+    }
+
+    /// The reader parses the next batch while the writer commits the previous one: with batches of 3, the
+    /// same users rewritten in every batch and rejections from both stages (parse and store), the result is
+    /// that of applying the lines in order.
+    @Test func overlappingBatchesApplyInLineOrder() async throws {
+        defer { cleanUp() }
+        try await seedDeltaUser()
+        #expect(try await erase("u1").existed)
+        var lines: [String] = []
+        var expectedRejections: [String] = []
+        for k in 1...60 {
+            let user = "u\(k % 7 + 1)"
+            if k % 11 == 0 {
+                lines.append(#"{"id":"\#(user)","attributes":{"n":"bad"}}"#)
+                expectedRejections.append("line \(k): attributes.n: expected integer, got the string \"bad\"")
+            } else {
+                lines.append(#"{"id":"\#(user)","attributes":{"n":\#(k)}}"#)
+                if user == "u1" {
+                    expectedRejections.append(
+                        "line \(k): id: user 'u1' was erased (tombstone at seq 5); the snapshot may predate the erasure, so import does not recreate them (a delta with a newer seq does)"
+                    )
+                }
+            }
+        }
+        let summary = try importLines(lines, batchSize: 3)
+        #expect(summary.lines == 60)
+        #expect(summary.rejected == expectedRejections, "rejections of both stages, in line order")
+        #expect(summary.rejectedCount == expectedRejections.count)
+        #expect(summary.created == 6 && summary.imported == 60 - expectedRejections.count)
+        for u in 2...7 {
+            let last = (1...60).last { $0 % 7 + 1 == u && $0 % 11 != 0 }!
+            let p = try #require(try stored("u\(u)")).profile
+            #expect(p.attribute(id("n")) == .number(Double(last)), "u\(u) holds its last line's value")
+        }
+        #expect(try stored("u1") == nil)
+    }
+
+    /// A write that fails on the writer thread (the map is full) ends the import with that error, after
+    /// the batch in flight; what was committed before stays.
+    @Test func aFailedWriteEndsTheImportWithItsError() throws {
+        let small = NSTemporaryDirectory() + "import-full-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: small) }
+        var o = DataStore.Options()
+        o.mapSize = 1 << 20
+        let store = try DataStore(path: small, options: o)
+        let bundle = try ContentPublisher(store: store).publish(sources: BundleSources(
+            templates: ["t": "Hi"], schema: "attributes:\n  name: string\n", segments: "segments: {}\n",
+            slots: ["Mappings/slots/s.yaml": "slot: s\ndefault: { template: t }\n"]), origin: .compile).1
+        var importer = ProfileImporter(store: store, bundle: bundle)
+        importer.batchSize = 10
+        let name = String(repeating: "x", count: 4000)
+        var next = 0
+        var reported = 0
+        #expect(throws: LMDBError.self) {
+            _ = try importer.run(
+                lines: {
+                    next += 1
+                    return next <= 2_000 ? Array(#"{"id":"u\#(next)","attributes":{"name":"\#(name)"}}"#.utf8) : nil
+                },
+                progress: { reported = $0.created })
+        }
+        #expect(reported > 0, "batches committed before the full one were reported")
+        let kept = try ProfileReader(store: store).withSnapshot { snap in try snap.profile("u1") != nil }
+        #expect(kept)
     }
 }
