@@ -23,7 +23,7 @@ struct SegmentsFile {
     /// the compiler reports those).
     init?(_ text: String) {
         lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard let node = try? Yams.compose(yaml: text), case .mapping(let root) = node else { return nil }
+        guard let node = try? Yams.compose(yaml: text, .default, .default, .utf8), case .mapping(let root) = node else { return nil }
         var segmentsNode: Node?
         for (k, v) in root where k.string == "segments" { segmentsNode = v }
         if segmentsNode == nil {
