@@ -105,6 +105,11 @@ public final class DataStore: Sendable {
         try openListTables()
     }
 
+    /// Asks the kernel to read the data file into its page cache (``Environment/prefetchMappedPages()``);
+    /// call it off the serving threads. Returns the bytes advised.
+    @discardableResult
+    public func prefetch() -> Int { environment.prefetchMappedPages() }
+
     /// The current revision number (8 bytes read; nothing decoded), or `nil` before the first compile.
     public func currentRevision() throws -> UInt64? {
         let txn = try ReadTransaction(environment)

@@ -93,6 +93,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Bound of the raw decision log (exposures) in MiB; oldest records go first. Aggregates are kept regardless.")
     var decisionLogMib = 256
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Ask the kernel at start to read the data file into the page cache (MADV_WILLNEED, from a background thread), so a restarted node does not wait on the disk for each page fault on its event loop."
+        ))
+    var prefetch = true
+
     @Flag(help: "Record no exposures and take no clicks or conversions (/v1/feedback answers 503).")
     var noTracking = false
 
@@ -161,6 +168,18 @@ struct ServeCommand: AsyncParsableCommand {
         options.mapSize = storage.mapSize << 20
         options.durableCommits = durability == "sync"
         let store = try DataStore(path: storage.data, options: options)
+        if prefetch {
+            // Off the event loops: queueing the reads of a large file can block for a while.
+            Thread.detachNewThread {
+                let started = Date()
+                let bytes = store.prefetch()
+                logger.info(
+                    "asked the kernel to read the data file into the page cache",
+                    metadata: [
+                        "mib": "\(bytes >> 20)", "seconds": "\(String(format: "%.1f", Date().timeIntervalSince(started)))",
+                    ])
+            }
+        }
 
         var configuration = DecisionServerConfiguration()
         configuration.http.host = host

@@ -26,6 +26,24 @@ struct LMDBTests {
         #expect(try r.get(db, key: "missing") == nil)
     }
 
+    /// The prefetch advises exactly the data file's current length of the map (not the whole 64 MiB map,
+    /// which is mostly beyond the end of the file), and still works after the file grew.
+    @Test func prefetchAdvisesTheDataFilesLength() throws {
+        let (env, dir) = try makeEnvironment()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try env.openDatabase("things")
+        func fileSize() throws -> Int {
+            try #require(FileManager.default.attributesOfItem(atPath: dir + "/data.mdb")[.size] as? Int)
+        }
+        #expect(env.prefetchMappedPages() == (try fileSize()))
+        let w = try WriteTransaction(env)
+        for i in 0..<2_000 { try w.put(db, key: Array("key\(i)".utf8), value: [UInt8](repeating: 7, count: 1_000)) }
+        try w.commit()
+        let grown = try fileSize()
+        #expect(grown > 1 << 20)
+        #expect(env.prefetchMappedPages() == grown)
+    }
+
     @Test func readerKeepsItsSnapshotWhileAWriterCommits() throws {
         let (env, dir) = try makeEnvironment()
         defer { try? FileManager.default.removeItem(atPath: dir) }
