@@ -68,40 +68,22 @@ build() {
 build "$small"
 build "$large"
 
-wait_up() { for _ in $(seq 200); do curl -fs --http2-prior-knowledge "$1" >/dev/null && return 0; sleep 0.05; done; return 1; }
+. Loadtest/lib/closed-loop.sh
 serve() {
   taskset -c 0 "$bin" serve --data "$store_root/profiles-$1" --map-size "$map" --port "$port" --threads 1 --log-level error ${serve_args[@]+"${serve_args[@]}"} >/dev/null 2>&1 &
   pids+=($!)
   wait_up "$base/healthz"
 }
-stop() { kill -TERM "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true; }
 
 serve "$small"
-size=$(head -200 "$work/$small-decide1.txt" | while read -r u; do curl -s --http2-prior-knowledge "$u" | wc -c; done | sort -n | sed -n 100p)
-stop
-mkdir -p "$work/static"
-head -c "$size" /dev/zero | tr '\0' 'x' >"$work/static/decision.json"
-echo "http://127.0.0.1:$h2o_port/decision.json" >"$work/static.txt"
-. Loadtest/lib/h2o-conf.sh
-h2o_conf "$work" "$h2o_port" "$work/static"
-
-load() {
-  local out
-  out=$(taskset -c 1 h2load -c 32 -m 8 -t 1 -D "$seconds" -i "$1" 2>&1)
-  grep -q "status codes: [0-9]* 2xx, 0 3xx, 0 4xx, 0 5xx" <<<"$out" || { echo "non-2xx answers: $out" >&2; exit 1; }
-  grep -o 'finished in [^,]*, [0-9.]* req/s' <<<"$out" | awk '{print $(NF-1)}'
-}
+size=$(median_size "$work/$small-decide1.txt")
+stop_last
+yardstick "$work" "$h2o_port" "$size"
 
 results=$work/results.txt
 : >"$results"
 for round in $(seq "$rounds"); do
-  taskset -c 0 h2o -c "$work/h2o.conf" >/dev/null 2>&1 &
-  pids+=($!)
-  wait_up "$(cat "$work/static.txt")"
-  r=$(load "$work/static.txt")
-  echo "round $round  h2o static ($size B): $r req/s"
-  echo "h2o static $r" >>"$results"
-  stop
+  h2o_round "$work" "$round" "$size" "$results"
   order=("$small" "$large")
   ((round % 2 == 0)) && order=("$large" "$small")
   for n in "${order[@]}"; do
@@ -111,7 +93,7 @@ for round in $(seq "$rounds"); do
       echo "round $round  $n profiles $kind: $r req/s"
       echo "$n $kind $r" >>"$results"
     done
-    stop
+    stop_last
   done
 done
 

@@ -45,7 +45,7 @@ data=$work/data
 "$first_bin" compile --data "$data" >/dev/null
 "$first_bin" generate-profiles --count "$profiles" --seed 42 | "$first_bin" import --data "$data" - >/dev/null 2>&1
 
-wait_up() { for _ in $(seq 100); do curl -fs --http2-prior-knowledge "$1" >/dev/null && return 0; sleep 0.05; done; return 1; }
+. Loadtest/lib/closed-loop.sh
 
 base=http://127.0.0.1:$port
 echo "$base/healthz" >"$work/healthz.txt"
@@ -56,32 +56,14 @@ done
 "$first_bin" serve --data "$data" --port "$port" --threads 1 --log-level error >/dev/null 2>&1 &
 pids+=($!)
 wait_up "$base/healthz"
-size=$(head -200 "$work/decide1.txt" | while read -r u; do curl -s --http2-prior-knowledge "$u" | wc -c; done | sort -n | sed -n 100p)
-kill -TERM "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
-mkdir -p "$work/static"
-head -c "$size" /dev/zero | tr '\0' 'x' >"$work/static/decision.json"
-echo "http://127.0.0.1:$h2o_port/decision.json" >"$work/static.txt"
-. Loadtest/lib/h2o-conf.sh
-h2o_conf "$work" "$h2o_port" "$work/static"
-
-# run SERVER ROUTE URIS: prints req/s of one closed-loop run.
-load() {
-  local out
-  out=$(taskset -c 1 h2load -c 32 -m 8 -t 1 -D "$seconds" -i "$1" 2>&1)
-  grep -q "status codes: [0-9]* 2xx, 0 3xx, 0 4xx, 0 5xx" <<<"$out" || { echo "non-2xx answers: $out" >&2; exit 1; }
-  grep -o 'finished in [^,]*, [0-9.]* req/s' <<<"$out" | awk '{print $(NF-1)}'
-}
+size=$(median_size "$work/decide1.txt")
+stop_last
+yardstick "$work" "$h2o_port" "$size"
 
 results=$work/results.txt
 : >"$results"
 for round in $(seq "$rounds"); do
-  taskset -c 0 h2o -c "$work/h2o.conf" >/dev/null 2>&1 &
-  pids+=($!)
-  wait_up "$(cat "$work/static.txt")"
-  r=$(load "$work/static.txt")
-  echo "round $round  h2o static ($size B): $r req/s"
-  echo "h2o static $r" >>"$results"
-  kill -TERM "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+  h2o_round "$work" "$round" "$size" "$results"
   # Odd rounds run the binaries in the order given, even rounds in reverse, so neither gains from going second.
   order=("${binaries[@]}")
   if ((round % 2 == 0)); then
@@ -100,7 +82,7 @@ for round in $(seq "$rounds"); do
       echo "round $round  $name $route: $r req/s"
       echo "$name $route $r" >>"$results"
     done
-    kill -TERM "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+    stop_last
   done
 done
 

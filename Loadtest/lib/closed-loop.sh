@@ -1,0 +1,44 @@
+# Sourced by the side-by-side load scripts (Loadtest/tools/side-by-side.sh, cost-growth.sh): the pieces they
+# share. They expect `pids` (an array the caller's exit trap stops) and `seconds` (length of each run).
+
+. "$(dirname "${BASH_SOURCE[0]}")/h2o-conf.sh"
+
+# wait_up URL: waits (up to 10 s) until URL answers over HTTP/2 with prior knowledge.
+wait_up() { for _ in $(seq 200); do curl -fs --http2-prior-knowledge "$1" >/dev/null && return 0; sleep 0.05; done; return 1; }
+
+# load URIS: req/s of one closed-loop run, `h2load -c 32 -m 8 -t 1 -D $seconds` on CPU 1; exits on any non-2xx.
+load() {
+  local out
+  out=$(taskset -c 1 h2load -c 32 -m 8 -t 1 -D "$seconds" -i "$1" 2>&1)
+  grep -q "status codes: [0-9]* 2xx, 0 3xx, 0 4xx, 0 5xx" <<<"$out" || { echo "non-2xx answers: $out" >&2; exit 1; }
+  grep -o 'finished in [^,]*, [0-9.]* req/s' <<<"$out" | awk '{print $(NF-1)}'
+}
+
+# median_size URIS: the median size in bytes of the answers to the first 200 URIs (a server must be up).
+median_size() {
+  head -200 "$1" | while read -r u; do curl -s --http2-prior-knowledge "$u" | wc -c; done | sort -n | sed -n 100p
+}
+
+# yardstick WORK PORT SIZE: a SIZE-byte static file under WORK/static, WORK/h2o.conf serving it on PORT, and
+# WORK/static.txt naming its URL.
+yardstick() {
+  mkdir -p "$1/static"
+  head -c "$3" /dev/zero | tr '\0' 'x' >"$1/static/decision.json"
+  echo "http://127.0.0.1:$2/decision.json" >"$1/static.txt"
+  h2o_conf "$1" "$2" "$1/static"
+}
+
+# h2o_round WORK ROUND SIZE RESULTS: one closed-loop run against h2o on CPU 0, printed and appended to RESULTS.
+h2o_round() {
+  local r
+  taskset -c 0 h2o -c "$1/h2o.conf" >/dev/null 2>&1 &
+  pids+=($!)
+  wait_up "$(cat "$1/static.txt")"
+  r=$(load "$1/static.txt")
+  echo "round $2  h2o static ($3 B): $r req/s"
+  echo "h2o static $r" >>"$4"
+  stop_last
+}
+
+# stop_last: stops the server started last.
+stop_last() { kill -TERM "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true; }
