@@ -27,6 +27,22 @@ struct JSONParserTests {
         #expect(throws: JSONParseError(message: message, line: line, column: column)) { try JSONValue.parse(input) }
     }
 
+    /// Strings without escapes: all-ASCII ones are taken as they are, any other is validated as UTF-8 and
+    /// refused at its closing quote (the column counts bytes) when it is not.
+    @Test func unescapedStringsAreValidatedUnlessASCII() throws {
+        func parse(_ bytes: [UInt8]) throws -> JSONValue { try bytes.withUnsafeBytes { try JSONValue.parse($0) } }
+        #expect(
+            try parse(Array(#"["plain ascii", "é", "x😀"]"#.utf8))
+                == .array([.string("plain ascii"), .string("é"), .string("x😀")]))
+        // A lead byte without its continuation, a byte UTF-8 never uses, an encoded surrogate, an overlong "/".
+        for bad: [UInt8] in [[0xC3, 0x28], [0xFF], [0xED, 0xA0, 0x80], [0xC0, 0xAF]] {
+            let doc = Array(#"{"k": "ab"#.utf8) + bad + Array(#""}"#.utf8)
+            #expect(throws: JSONParseError(message: "invalid UTF-8 in string", line: 1, column: 10 + bad.count)) {
+                try parse(doc)
+            }
+        }
+    }
+
     @Test func rejectsDeepNestingInsteadOfOverflowingTheStack() {
         let deep = String(repeating: "[", count: 100_000)
         #expect(throws: JSONParseError.self) { try JSONValue.parse(deep) }
