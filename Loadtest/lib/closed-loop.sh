@@ -1,7 +1,15 @@
 # Sourced by the side-by-side load scripts (Loadtest/tools/side-by-side.sh, cost-growth.sh): the pieces they
-# share. They expect `pids` (an array the caller's exit trap stops) and `seconds` (length of each run).
+# share. They set `seconds` (length of each run) before calling `load`.
 
 . "$(dirname "${BASH_SOURCE[0]}")/h2o-conf.sh"
+
+# scratch NAME: sets `work` to a new temporary directory and `pids` to an empty list of started servers; on exit
+# every server in `pids` is stopped and `work` removed.
+scratch() {
+  work=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+  pids=()
+  trap 'for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+}
 
 # wait_up URL: waits (up to 10 s) until URL answers over HTTP/2 with prior knowledge.
 wait_up() { for _ in $(seq 200); do curl -fs --http2-prior-knowledge "$1" >/dev/null && return 0; sleep 0.05; done; return 1; }
@@ -14,16 +22,14 @@ load() {
   grep -o 'finished in [^,]*, [0-9.]* req/s' <<<"$out" | awk '{print $(NF-1)}'
 }
 
-# median_size URIS: the median size in bytes of the answers to the first 200 URIs (a server must be up).
-median_size() {
-  head -200 "$1" | while read -r u; do curl -s --http2-prior-knowledge "$u" | wc -c; done | sort -n | sed -n 100p
-}
-
-# yardstick WORK PORT SIZE: a SIZE-byte static file under WORK/static, WORK/h2o.conf serving it on PORT, and
-# WORK/static.txt naming its URL.
+# yardstick WORK PORT URIS: with a Tessera server up (the one started last), sets `size` to the median size in
+# bytes of its answers to the first 200 URIS and stops it; then writes a static file of that size under
+# WORK/static, WORK/h2o.conf serving it on PORT, and WORK/static.txt naming its URL.
 yardstick() {
+  size=$(head -200 "$3" | while read -r u; do curl -s --http2-prior-knowledge "$u" | wc -c; done | sort -n | sed -n 100p)
+  stop_last
   mkdir -p "$1/static"
-  head -c "$3" /dev/zero | tr '\0' 'x' >"$1/static/decision.json"
+  head -c "$size" /dev/zero | tr '\0' 'x' >"$1/static/decision.json"
   echo "http://127.0.0.1:$2/decision.json" >"$1/static.txt"
   h2o_conf "$1" "$2" "$1/static"
 }

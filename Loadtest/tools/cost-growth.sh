@@ -35,18 +35,12 @@ while (($#)); do
 done
 for tool in h2o h2load taskset python3 curl /usr/bin/time; do command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }; done
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cost-growth.XXXXXX")
+. Loadtest/lib/closed-loop.sh
+scratch cost-growth
 store_root=${keep:-$work}
 mkdir -p "$store_root"
 # 200,000 demo profiles take about 240 MB of LMDB; room for the large store (in MiB).
 map=$((large / 200000 * 240 * 2 + 8192))
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 port=18320 h2o_port=18332 base=http://127.0.0.1:18320
 
 # build N: the data directory for N profiles (reused when already complete), with its import's time and size.
@@ -68,7 +62,6 @@ build() {
 build "$small"
 build "$large"
 
-. Loadtest/lib/closed-loop.sh
 serve() {
   taskset -c 0 "$bin" serve --data "$store_root/profiles-$1" --map-size "$map" --port "$port" --threads 1 --log-level error ${serve_args[@]+"${serve_args[@]}"} >/dev/null 2>&1 &
   pids+=($!)
@@ -76,9 +69,7 @@ serve() {
 }
 
 serve "$small"
-size=$(median_size "$work/$small-decide1.txt")
-stop_last
-yardstick "$work" "$h2o_port" "$size"
+yardstick "$work" "$h2o_port" "$work/$small-decide1.txt"
 
 results=$work/results.txt
 : >"$results"

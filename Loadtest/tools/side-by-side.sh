@@ -29,14 +29,8 @@ done
 ((${#binaries[@]})) || { echo "side-by-side: name at least one NAME=BINARY" >&2; exit 2; }
 for tool in h2o h2load taskset python3 curl; do command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }; done
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/side-by-side.XXXXXX")
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. Loadtest/lib/closed-loop.sh
+scratch side-by-side
 port=18300 h2o_port=18312
 
 first_bin=${binaries[0]#*=}
@@ -45,7 +39,6 @@ data=$work/data
 "$first_bin" compile --data "$data" >/dev/null
 "$first_bin" generate-profiles --count "$profiles" --seed 42 | "$first_bin" import --data "$data" - >/dev/null 2>&1
 
-. Loadtest/lib/closed-loop.sh
 
 base=http://127.0.0.1:$port
 echo "$base/healthz" >"$work/healthz.txt"
@@ -56,9 +49,7 @@ done
 "$first_bin" serve --data "$data" --port "$port" --threads 1 --log-level error >/dev/null 2>&1 &
 pids+=($!)
 wait_up "$base/healthz"
-size=$(median_size "$work/decide1.txt")
-stop_last
-yardstick "$work" "$h2o_port" "$size"
+yardstick "$work" "$h2o_port" "$work/decide1.txt"
 
 results=$work/results.txt
 : >"$results"
