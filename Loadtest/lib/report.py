@@ -374,26 +374,61 @@ def fmt_ratio(v):
 
 
 def targets(summary):
+    """The issue 9 targets this run measures (server pinned to one core), plus issue 5's error and heap checks.
+    Each row: (target, measured, met); met is None where the run lacks what the target needs."""
     by = {s["name"]: s for s in summary["scenarios"]}
-    d = by.get("decide1")
+
+    def measured(name):
+        s = by.get(name)
+        return s if s and s.get("status") == "measured" else None
+
+    def run(name, run_name):
+        s = measured(name)
+        return next((r for r in s["runs"] if r["run"] == run_name), None) if s else None
+
     rows = []
-    if not d or d.get("status") != "measured":
-        return rows
-    rate50 = next((r for r in d["runs"] if r["run"] == "rate50"), None)
-    rows.append(("decide 1 slot ≥ 50% of the static server's (h2o's) req/s", fmt_ratio(d["ratio"]),
-                 d["ratio"] is not None and d["ratio"] >= 0.5))
-    rows.append(("decide 1 slot > 50,000 decisions/s on one core", fmt_num(d["peak_rps"]),
-                 d["peak_rps"] is not None and d["peak_rps"] > 50_000))
-    if rate50:
-        rows.append(("p99 < 1 ms at 50% of peak", fmt_us(rate50["p99_us"]),
-                     rate50["p99_us"] is not None and rate50["p99_us"] < 1000))
-        rows.append(("p99.9 < 5 ms at 50% of peak", fmt_us(rate50["p999_us"]),
-                     rate50["p999_us"] is not None and rate50["p999_us"] < 5000))
+    for name, label, floor in (("healthz", "/healthz", 0.80), ("decide1", "decide 1 slot, known users (Zipf)", 0.50),
+                               ("fragment", "fragment", 0.55), ("decide4", "decide 4 slots", 0.30)):
+        s = measured(name)
+        if s:
+            rows.append((f"{label} ≥ {floor * 100:.0f}% of h2o's static req/s", fmt_ratio(s["ratio"]) +
+                         f" ({fmt_num(s['peak_rps'])} vs {fmt_num(s['baseline_rps'])})",
+                         s["ratio"] is not None and s["ratio"] >= floor))
+    d = measured("decide1")
+    if d:
+        rows.append(("decide 1 slot > 50,000 decisions/s on one core (issue 5)", fmt_num(d["peak_rps"]),
+                     d["peak_rps"] is not None and d["peak_rps"] > 50_000))
+    r50 = run("decide1", "rate50")
+    if r50:
+        rows.append(("decide 1 slot p99 ≤ 1 ms at 50% of its own peak (open loop)", fmt_us(r50["p99_us"]),
+                     r50["p99_us"] is not None and r50["p99_us"] <= 1000))
+        rows.append(("decide 1 slot p99.9 ≤ 2 ms at 50% of its own peak (open loop)", fmt_us(r50["p999_us"]),
+                     r50["p999_us"] is not None and r50["p999_us"] <= 2000))
+        same = run("static", "at_decide1_rate50")
+        if same and same.get("p99_us") and r50.get("p99_us"):
+            ratio = r50["p99_us"] / same["p99_us"]
+            rows.append(("decide 1 slot p99 ≤ 3× h2o's p99 at the same absolute rate "
+                         f"({fmt_num(r50['rate'])} req/s)",
+                         f"{ratio:.1f}× ({fmt_us(r50['p99_us'])} vs {fmt_us(same['p99_us'])})", ratio <= 3))
+        else:
+            rows.append(("decide 1 slot p99 ≤ 3× h2o's p99 at the same absolute rate", "not measured", None))
+    quiet, busy = run("mixed_publishes", "quiet"), run("mixed_publishes", "rate50")
+    if quiet and busy and quiet.get("p99_us") and busy.get("p99_us"):
+        ratio = busy["p99_us"] / quiet["p99_us"]
+        # The publisher's own summary (Loadtest/tools/publish_stream.py): the target holds only if the publishes
+        # really arrived at (about) 100/s.
+        try:
+            achieved = json.loads(busy.get("background") or "{}").get("achieved_rate")
+        except ValueError:
+            achieved = None
+        rows.append(("decide p99 at 50% while 100 template publishes/s arrive ≤ 2× quiet",
+                     f"{ratio:.1f}× ({fmt_us(busy['p99_us'])} vs {fmt_us(quiet['p99_us'])}); "
+                     f"publishes achieved {fmt_num(achieved, 1)}/s",
+                     ratio <= 2 and achieved is not None and achieved >= 95))
     rows.append(("zero errors and non-2xx in the whole run", str(summary["errors_total"]),
                  summary["errors_total"] == 0))
     rss = summary["tessera_rss"]
     if rss:
-        growth = (rss["last_sample_kib"] - rss["first_sample_kib"]) / rss["first_sample_kib"]
         anon_growth = rss["anon_last_kib"] - rss["anon_first_kib"]
         rows.append(("Tessera heap (RssAnon) flat over the run",
                      f"{rss['anon_first_kib'] / 1024:.1f} → {rss['anon_last_kib'] / 1024:.1f} MiB "
@@ -480,7 +515,11 @@ def write_markdown(path, summary, plot_name):
 
     rows = targets(summary)
     if rows:
-        L.append("## Targets (issue 5, server pinned to one core)")
+        L.append("## Targets (issue 9, server pinned to one core)")
+        L.append("")
+        L.append("The targets measured elsewhere: in-process decide time (`Benchmarks/`, ordo-one), import and "
+                 "durable delta ingest (`Loadtest/import/README.md`, `Loadtest/deltas/README.md`), and 10 million "
+                 "profiles (`Loadtest/tools/cost-growth.sh`, `Loadtest/benchmarks/`).")
         L.append("")
         L.append("| target | measured | met |")
         L.append("|---|---|---|")
@@ -599,6 +638,14 @@ def plot(path, scenarios):
             style = "--" if s["name"] in REFERENCES else "-"
             name = {"static": "h2o static", "nginx": "nginx static"}.get(s["name"], s["name"])
             ax.plot(xs, ys, style, linewidth=1.4, label=f"{name} @ {fmt_num(r['rate'])}/s")
+        # h2o at decide1's own 50% rate, the reference of the p99 target, beside decide1's rate50 curve.
+        same = next((r for s in stream if s["name"] == "static" for r in s["runs"] if r["run"] == "at_decide1_rate50"),
+                    None)
+        if run_name == "rate50" and same and same.get("latency_curve"):
+            pts = [(p / 100, v) for p, v in same["latency_curve"] if 50 <= p < 100]
+            if pts:
+                ax.plot([-math.log10(1 - q) for q, _ in pts], [max(v, 1) for _, v in pts], ":", linewidth=1.4,
+                        label=f"h2o static @ {fmt_num(same['rate'])}/s (decide1's rate)")
         ax.set_xticks([-math.log10(1 - q) for q in ticks])
         ax.set_xticklabels([f"{q * 100:g}" for q in ticks])
         ax.set_yscale("log")
