@@ -22,6 +22,11 @@ struct NodeEmitter {
     private var nameIndex: [String: Int32] = [:]
     private var unitIndex: [UnitKey: Int32] = [:]
     private var queue: [(key: UnitKey, level: Int, unit: Int32)] = []
+    /// Set when the program would outgrow ``TemplateLibrary/maxUnits`` or ``TemplateLibrary/maxCompiledBytes``:
+    /// the template and source offset of the piece that went past. Emission stops there.
+    private(set) var overflow: (template: Int, offset: Int)?
+    /// The template being emitted.
+    private var currentTemplate = 0
     /// Index of the last node when it is text that may still be extended.
     private var openText: Int?
 
@@ -37,7 +42,7 @@ struct NodeEmitter {
     mutating func emitAll() {
         for t in templates.indices { _ = unit(template: t, indent: [], level: 0) }
         var next = 0
-        while next < queue.count {
+        while next < queue.count, overflow == nil {
             let item = queue[next]
             next += 1
             let start = Int32(nodes.count)
@@ -50,6 +55,9 @@ struct NodeEmitter {
         if level > maxLevel { return -1 }
         let key = UnitKey(template: template, indent: indent)
         if let existing = unitIndex[key] { return existing }
+        // Distinct indentations multiply: a template that includes itself standalone with two different
+        // indentations needs 2^level units (2^64 at the depth limit), so compiling it never ended.
+        if units.count >= TemplateLibrary.maxUnits { return -1 }
         let index = Int32(units.count)
         units.append(CompiledUnit(start: 0, end: 0))
         unitIndex[key] = index
@@ -58,10 +66,12 @@ struct NodeEmitter {
     }
 
     private mutating func emit(template t: Int, indent: [UInt8], level: Int) {
+        currentTemplate = t
         let source = templates[t].bytes
         var openSections: [Int] = []
         openText = nil
         for piece in templates[t].pieces {
+            if overflow != nil { return }
             guard let kind = piece.tag else {
                 appendText(source, piece.start, piece.end, indent: indent)
                 continue
@@ -88,7 +98,12 @@ struct NodeEmitter {
                 if piece.standalone {
                     let childIndent = indent + source[piece.lineStart..<piece.start]
                     let childLevel = childIndent.isEmpty ? 0 : level + 1
-                    append(.partial(unit: unit(template: target, indent: childIndent, level: childLevel)))
+                    let child = unit(template: target, indent: childIndent, level: childLevel)
+                    if units.count >= TemplateLibrary.maxUnits, child < 0, childLevel <= maxLevel {
+                        overflow = (t, piece.start)
+                        return
+                    }
+                    append(.partial(unit: child))
                 } else {
                     append(.partial(unit: unit(template: target, indent: [], level: 0)))
                 }
@@ -125,6 +140,11 @@ struct NodeEmitter {
 
     private mutating func appendBytes(_ bytes: ArraySlice<UInt8>) {
         guard !bytes.isEmpty else { return }
+        if pool.count + bytes.count > TemplateLibrary.maxCompiledBytes {
+            // The offset of the piece being emitted is not known here; the template's start stands for it.
+            if overflow == nil { overflow = (currentTemplate, 0) }
+            return
+        }
         let start = Int32(pool.count)
         pool.append(contentsOf: bytes)
         let end = Int32(pool.count)

@@ -19,6 +19,12 @@ public struct TemplateLibrary: Sendable, Codable {
     public static let maxRenderSteps = 200_000
     /// Most bytes one render appends; past it, rendering stops.
     public static let maxRenderBytes = 1 << 20
+    /// Most compiled units (templates plus indented partial instantiations) a library may have, and most bytes of
+    /// literal text they may hold. A partial used standalone with indentation is compiled again with that
+    /// indentation, so a template that includes itself with two different indentations doubles its units at each
+    /// level; past these, compiling fails with an error instead of running (nearly) forever.
+    public static let maxUnits = 20_000
+    public static let maxCompiledBytes = 32 << 20
 
     /// Literal text of all units, back to back.
     @usableFromInline let pool: [UInt8]
@@ -62,6 +68,17 @@ public struct TemplateLibrary: Sendable, Codable {
 
         var emitter = NodeEmitter(templates: parsed, templateIndex: index, maxLevel: maxPartialDepth)
         emitter.emitAll()
+        if let overflow = emitter.overflow {
+            let template = parsed[overflow.template]
+            let p = template.position(of: overflow.offset)
+            throw TemplateCompileErrors(errors: [
+                TemplateCompileError(
+                    templateID: template.id, line: p.line, column: p.column,
+                    message: "partials expand too far: more than \(maxUnits) indented partial copies or "
+                        + "\(maxCompiledBytes >> 20) MiB of text (does a partial include itself with different "
+                        + "indentation?)")
+            ])
+        }
         var ids: [String: Int32] = [:]
         for (id, t) in index { ids[id] = Int32(t) }
         return TemplateLibrary(

@@ -186,6 +186,32 @@ struct RenderBudgetTests {
         #expect(out.count <= TemplateLibrary.maxRenderSteps)
     }
 
+    /// Found by the template fuzzer (Fuzz/Regressions/template/self-partial-two-indents-compiles-exponentially):
+    /// a template that includes itself standalone with two different indentations needs a compiled copy per
+    /// sequence of indentations, 2^64 at the depth limit, so compiling it never ended (and a CMS publish of it
+    /// would have held the content thread). Compiling now stops at the unit bound with an error at the partial.
+    @Test(.timeLimit(.minutes(1)))
+    func aSelfPartialWithTwoIndentationsFailsToCompile() throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect {
+            try TemplateLibrary.compile(["a": "x\n  {{> a}}\n\t{{> a}}\n"])
+        } throws: { error in
+            guard let errors = error as? TemplateCompileErrors, errors.errors.count == 1 else { return false }
+            let e = errors.errors[0]
+            // At whichever of the two partials the bound was reached.
+            let at = [e.line, e.column]
+            return e.templateID == "a" && (at == [2, 3] || at == [3, 2]) && e.message.contains("partials expand too far")
+        }
+        // Indentations of spaces only add up (two spaces then four is four then two): a polynomial number of
+        // copies, and it compiles.
+        #expect(throws: Never.self) { try TemplateLibrary.compile(["a": "x\n  {{> a}}\n    {{> a}}\n"]) }
+        #expect(clock.now - start < .seconds(10))
+        // One indentation is a chain, not a tree: 64 copies, and it compiles.
+        let chain = try TemplateLibrary.compile(["a": "x\n  {{> a}}\n"])
+        #expect(chain.template("a") != nil)
+    }
+
     @Test func outputIsCappedAndNormalTemplatesAreUntouched() throws {
         let big = String(repeating: "y", count: 100_000)
         let library = try TemplateLibrary.compile([
