@@ -40,7 +40,7 @@ struct NodeEmitter {
     /// Emits every template (unit `i` is template `i` without indentation) and every indented
     /// partial instantiation they need.
     mutating func emitAll() {
-        for t in templates.indices { _ = unit(template: t, indent: [], level: 0) }
+        for t in templates.indices { _ = unit(template: t, indent: [], level: 0, at: 0) }
         var next = 0
         while next < queue.count, overflow == nil {
             let item = queue[next]
@@ -51,13 +51,18 @@ struct NodeEmitter {
         }
     }
 
-    private mutating func unit(template: Int, indent: [UInt8], level: Int) -> Int32 {
+    /// The unit of `template` with `indent`, queued for emission when new. `offset` is where the partial
+    /// that needs it is in the template being emitted (for the error when there would be too many units).
+    private mutating func unit(template: Int, indent: [UInt8], level: Int, at offset: Int) -> Int32 {
         if level > maxLevel { return -1 }
         let key = UnitKey(template: template, indent: indent)
         if let existing = unitIndex[key] { return existing }
         // Distinct indentations multiply: a template that includes itself standalone with two different
         // indentations needs 2^level units (2^64 at the depth limit), so compiling it never ended.
-        if units.count >= TemplateLibrary.maxUnits { return -1 }
+        if units.count >= TemplateLibrary.maxUnits {
+            overflow = (currentTemplate, offset)
+            return -1
+        }
         let index = Int32(units.count)
         units.append(CompiledUnit(start: 0, end: 0))
         unitIndex[key] = index
@@ -98,14 +103,9 @@ struct NodeEmitter {
                 if piece.standalone {
                     let childIndent = indent + source[piece.lineStart..<piece.start]
                     let childLevel = childIndent.isEmpty ? 0 : level + 1
-                    let child = unit(template: target, indent: childIndent, level: childLevel)
-                    if units.count >= TemplateLibrary.maxUnits, child < 0, childLevel <= maxLevel {
-                        overflow = (t, piece.start)
-                        return
-                    }
-                    append(.partial(unit: child))
+                    append(.partial(unit: unit(template: target, indent: childIndent, level: childLevel, at: piece.start)))
                 } else {
-                    append(.partial(unit: unit(template: target, indent: [], level: 0)))
+                    append(.partial(unit: unit(template: target, indent: [], level: 0, at: piece.start)))
                 }
             case .comment, .setDelimiters, .unsupported:
                 break
