@@ -4,7 +4,9 @@ import Targeting
 /// What one decision sees: the profile (read in place), the request context, the segments found so far.
 /// Lives on the stack for the duration of one decision.
 struct DecisionScope: ConditionScope {
-    let engine: DecisionEngine
+    /// Unowned: the engine deciding outlives every scope it makes (a scope lives for one call of it), and a
+    /// strong reference was retained and released at each value a condition read.
+    unowned(unsafe) let engine: DecisionEngine
     let user: String
     let profile: ProfileView?
     let context: RequestContext
@@ -19,18 +21,24 @@ struct DecisionScope: ConditionScope {
         savedGroups?.savedGroup(group, contains: member)
     }
 
+    // The pointer forms the condition evaluator calls: concrete here, so they read the scope's fields in place
+    // instead of copying the scope (see `ConditionScope.value(in:binding:path:)`).
+    /// Each case reads only the fields it needs through the pointer: `scope.pointee.value(...)` would copy the
+    /// whole scope (the context's array, the user string, the saved-group lookup's existential box) per value.
     @inline(__always)
-    func value(binding: Int, path: FieldPath) -> ScopeValue {
+    static func value(in scope: UnsafePointer<DecisionScope>, binding: Int, path: FieldPath) -> ScopeValue {
+        let engine = scope.pointee.engine
         switch engine.pathTargets[binding] {
         case .attribute(let id, let rest):
-            guard let profile, let v = profile.attribute(id) else { return .undefined }
+            guard let profile = scope.pointee.profile, let v = profile.attribute(id) else { return .undefined }
             let value = ScopeValue(v)
             return rest.isEmpty ? value : value.descend(rest)
         case .behaviour(let path):
-            guard let profile else { return .undefined }
-            return Self.behaviourValue(path, profile: profile, now: now)
+            guard let profile = scope.pointee.profile else { return .undefined }
+            return behaviourValue(path, profile: profile, now: scope.pointee.now)
         case .segmentScore(let id):
-            guard let profile else { return .undefined }
+            guard let profile = scope.pointee.profile else { return .undefined }
+            let now = scope.pointee.now
             for i in 0..<profile.explicitSegmentCount where profile.explicitSegment(at: i) == id {
                 guard profile.explicitSegmentIsActive(at: i, now: now), let score = profile.explicitSegmentScore(at: i)
                 else { return .undefined }
@@ -38,15 +46,27 @@ struct DecisionScope: ConditionScope {
             }
             return .undefined
         case .segments:
-            return .segments(segments, SegmentNames(engine: engine))
+            return .segments(scope.pointee.segments, SegmentNames(engine: engine))
         case .context(let key, let rest):
-            guard let v = context.value(key) else { return .undefined }
+            guard let v = scope.pointee.context.value(key) else { return .undefined }
             return rest.isEmpty ? .json(v) : ScopeValue.json(v).descend(rest)
         case .user:
-            return .json(.string(user))
+            return .json(.string(scope.pointee.user))
         case .undefined:
             return .undefined
         }
+    }
+
+    @inline(__always)
+    static func savedGroup(
+        in scope: UnsafePointer<DecisionScope>, _ group: Int, contains member: SavedGroupMember?
+    ) -> Bool? {
+        scope.pointee.savedGroup(group, contains: member)
+    }
+
+    @inline(__always)
+    func value(binding: Int, path: FieldPath) -> ScopeValue {
+        withUnsafePointer(to: self) { Self.value(in: $0, binding: binding, path: path) }
     }
 }
 

@@ -51,12 +51,12 @@ struct ScopeResolver<Scope: ConditionScope>: SlotResolver {
 
     @inline(__always)
     func value(slot: Int) -> Scope.Value {
-        scope.pointee.value(binding: bindings[slot], path: paths[slot])
+        Scope.value(in: scope, binding: bindings[slot], path: paths[slot])
     }
 
     @inline(__always)
     func savedGroup(_ group: Int, contains member: SavedGroupMember?) -> Bool? {
-        scope.pointee.savedGroup(group, contains: member)
+        Scope.savedGroup(in: scope, group, contains: member)
     }
 }
 

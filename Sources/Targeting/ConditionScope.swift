@@ -19,6 +19,17 @@ public protocol ConditionScope {
     ///
     /// Called on the hot path, once per tested value: one keyed lookup, nothing allocated.
     func savedGroup(_ group: Int, contains member: SavedGroupMember?) -> Bool?
+
+    /// ``value(binding:path:)`` for a scope borrowed through a pointer, which is how `Condition.evaluate`
+    /// reads values. The evaluator's resolver is not specialized across the module boundary, and calling an
+    /// instance method on `pointer.pointee` from unspecialized code copies the whole scope (retaining every
+    /// reference in it) once per value read: a copy of the decision scope per condition leaf was the largest
+    /// source of retain/release in a decide profile. Scopes that hold references implement this directly;
+    /// the default reads through the instance method.
+    static func value(in scope: UnsafePointer<Self>, binding: Int, path: FieldPath) -> Value
+
+    /// ``savedGroup(_:contains:)`` for a scope borrowed through a pointer (see ``value(in:binding:path:)``).
+    static func savedGroup(in scope: UnsafePointer<Self>, _ group: Int, contains member: SavedGroupMember?) -> Bool?
 }
 
 extension ConditionScope {
@@ -27,4 +38,16 @@ extension ConditionScope {
 
     /// No saved groups: every group test is false.
     public func savedGroup(_ group: Int, contains member: SavedGroupMember?) -> Bool? { nil }
+
+    @inline(__always)
+    public static func value(in scope: UnsafePointer<Self>, binding: Int, path: FieldPath) -> Value {
+        scope.pointee.value(binding: binding, path: path)
+    }
+
+    @inline(__always)
+    public static func savedGroup(
+        in scope: UnsafePointer<Self>, _ group: Int, contains member: SavedGroupMember?
+    ) -> Bool? {
+        scope.pointee.savedGroup(group, contains: member)
+    }
 }
