@@ -46,5 +46,28 @@ h2o_round() {
   stop_last
 }
 
+# round_order ROUND: sets `order` to the NAME=BINARY entries in `binaries`, reversed in even rounds, so that no
+# binary gains from going second.
+round_order() {
+  order=("${binaries[@]}")
+  if (($1 % 2 == 0)); then
+    order=()
+    local i
+    for ((i = ${#binaries[@]} - 1; i >= 0; i--)); do order+=("${binaries[i]}"); done
+  fi
+}
+
+# start_binary ENTRY DATA PORT: starts ENTRY (NAME=BINARY[,SERVE-ARG...]) serving DATA on 127.0.0.1:PORT, on CPU 0
+# with one thread, waits until it answers and sets `name` to NAME.
+start_binary() {
+  local spec bin
+  name=${1%%=*}
+  IFS=, read -ra spec <<<"${1#*=}"
+  bin=${spec[0]}
+  taskset -c 0 "$bin" serve --data "$2" --port "$3" --threads 1 --log-level error "${spec[@]:1}" >/dev/null 2>&1 &
+  pids+=($!)
+  wait_up "http://127.0.0.1:$3/healthz"
+}
+
 # stop_last: stops the server started last.
 stop_last() { kill -TERM "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true; }

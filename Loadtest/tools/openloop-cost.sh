@@ -106,18 +106,9 @@ for round in $(seq "$rounds"); do
   wait_up "$(cat "$work/static.txt")"
   measure h2o static "$work/static.txt" "$(cat "$work/h2o.pid")" "$round"
   stop_last
-  order=("${binaries[@]}")
-  if ((round % 2 == 0)); then
-    order=()
-    for ((i = ${#binaries[@]} - 1; i >= 0; i--)); do order+=("${binaries[i]}"); done
-  fi
+  round_order "$round"
   for entry in "${order[@]}"; do
-    name=${entry%%=*}
-    IFS=, read -ra spec <<<"${entry#*=}"
-    bin=${spec[0]} extra=("${spec[@]:1}")
-    taskset -c 0 "$bin" serve --data "$data" --port "$port" --threads 1 --log-level error "${extra[@]}" >/dev/null 2>&1 &
-    pids+=($!)
-    wait_up "$base/healthz"
+    start_binary "$entry" "$data" "$port"
     for route in healthz decide1; do measure "$name" "$route" "$work/$route.txt" "${pids[-1]}" "$round"; done
     stop_last
   done

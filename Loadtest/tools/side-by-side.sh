@@ -55,19 +55,9 @@ results=$work/results.txt
 : >"$results"
 for round in $(seq "$rounds"); do
   h2o_round "$work" "$round" "$size" "$results"
-  # Odd rounds run the binaries in the order given, even rounds in reverse, so neither gains from going second.
-  order=("${binaries[@]}")
-  if ((round % 2 == 0)); then
-    order=()
-    for ((i = ${#binaries[@]} - 1; i >= 0; i--)); do order+=("${binaries[i]}"); done
-  fi
+  round_order "$round"
   for entry in "${order[@]}"; do
-    name=${entry%%=*}
-    IFS=, read -ra spec <<<"${entry#*=}"
-    bin=${spec[0]} extra=("${spec[@]:1}")
-    taskset -c 0 "$bin" serve --data "$data" --port "$port" --threads 1 --log-level error "${extra[@]}" >/dev/null 2>&1 &
-    pids+=($!)
-    wait_up "$base/healthz"
+    start_binary "$entry" "$data" "$port"
     for route in healthz decide1 decide4 fragment; do
       r=$(load "$work/$route.txt")
       echo "round $round  $name $route: $r req/s"
