@@ -21,10 +21,9 @@ struct DecisionScope: ConditionScope {
         savedGroups?.savedGroup(group, contains: member)
     }
 
-    // The pointer forms the condition evaluator calls: concrete here, so they read the scope's fields in place
-    // instead of copying the scope (see `ConditionScope.value(in:binding:path:)`).
-    /// Each case reads only the fields it needs through the pointer: `scope.pointee.value(...)` would copy the
-    /// whole scope (the context's array, the user string, the saved-group lookup's existential box) per value.
+    /// The pointer form the condition evaluator calls (see `ConditionScope.value(in:binding:path:)`). Each case
+    /// reads only the fields it needs through the pointer: `scope.pointee.value(...)` would copy the whole scope
+    /// (the context's array, the user string, the saved-group lookup's existential box) per value read.
     @inline(__always)
     static func value(in scope: UnsafePointer<DecisionScope>, binding: Int, path: FieldPath) -> ScopeValue {
         let engine = scope.pointee.engine
