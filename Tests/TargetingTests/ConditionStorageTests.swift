@@ -27,4 +27,15 @@ struct ConditionStorageTests {
         #expect(compiled.evaluate(in: scope) == testCase.expected)
         #expect(loaded.evaluate(in: scope) == testCase.expected)
     }
+
+    /// The stored form is an object with exactly the keys `root`, `referencedPaths` and `bindings`: what the
+    /// synthesized conformance wrote before `Condition` kept its parts in one object, so bundles stored by
+    /// earlier versions still load.
+    @Test func theStoredFormKeepsItsKeys() throws {
+        let compiled = try ConditionCompiler.compile(Corpus.json(#"{"attributes.orders": {"$gte": 5}, "user": "u1"}"#))
+        let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(compiled)) as? [String: Any]
+        #expect(object.map { Set($0.keys) } == ["root", "referencedPaths", "bindings"])
+        #expect((object?["bindings"] as? [Int])?.count == 2)
+        #expect((object?["referencedPaths"] as? [Any])?.count == 2)
+    }
 }
