@@ -226,17 +226,27 @@ struct WebhookTests {
         }
     }
 
-    /// 300 decides of two slots run on one connection while a delivery changes both slots' templates. A round
-    /// counts only when it saw old and new answers both (the switch happened mid-stream); rounds repeat, each
-    /// with new content, until one does (at most 8). No answer may ever mix old and new.
+    /// 2,000 decides of two slots run on one connection while a delivery changes both slots' templates. The
+    /// delivery is sent once the server has answered some of the round's decides (read from `/metrics`), so it
+    /// lands while answers are streaming even on a loaded machine: sent at the same moment as the reads, a round
+    /// could see only old or only new answers, and on a busy CI machine all 8 rounds did. A round counts only when
+    /// it saw old and new answers both; rounds repeat, each with new content, until one does (at most 8). No
+    /// answer may ever mix old and new.
     @Test func aMultiPartPublishIsSeenAllOldOrAllNew() async throws {
         try await withCMSServer { server in
-            let uris = (0..<300).map { "\(server.base)/v1/decide?user=anon\($0)&slots=home.hero,cart.banner" }
+            let uris = (0..<2000).map { "\(server.base)/v1/decide?user=anon\($0)&slots=home.hero,cart.banner" }
             var straddled = false
             var previous = (hero: "", cart: "")
             for round in 1...8 where !straddled {
                 let (hero, cart) = ("NEW-HERO-\(round)", "NEW-CART-\(round)")
+                let before = try await Self.decidesAnswered(server)
                 async let reads = TransportHarness.run(["nghttp", "-w", "20", "-W", "24", "-M", "50"] + uris)
+                // Waits for the stream to be under way: bounded by the poll count, never by a sleep.
+                var answered = before
+                for _ in 0..<2000 where answered < before + 100 {
+                    answered = try await Self.decidesAnswered(server)
+                }
+                #expect(answered >= before + 100, "round \(round): the reads did not start")
                 let (status, _) = try await server.publish(
                     "d-multi-\(round)", [upsert("template", "hero/generic", hero), upsert("template", "cart/default", cart)])
                 #expect(status == 200)
@@ -255,13 +265,23 @@ struct WebhookTests {
                     default: mixed += 1
                     }
                 }
-                #expect(seen == 300, "\(out.stderr)")
+                #expect(seen == uris.count, "\(out.stderr)")
                 #expect(mixed == 0, "round \(round): every response is entirely old or entirely new")
                 straddled = old > 0 && new > 0
                 previous = (hero, cart)
             }
             #expect(straddled, "no round saw the publish land while answers were streaming")
         }
+    }
+
+    /// Decide requests the server has answered so far, every status (`tessera_http_requests_total`).
+    static func decidesAnswered(_ server: RunningServer) async throws -> Int {
+        let metrics = try await server.call("GET", "/metrics", authorization: nil)
+        #expect(metrics.status == 200, "\(metrics.body)")
+        return metrics.body.split(separator: "\n")
+            .filter { $0.hasPrefix(#"tessera_http_requests_total{route="/v1/decide","#) }
+            .compactMap { Int($0.split(separator: " ").last ?? "") }
+            .reduce(0, +)
     }
 
     @Test func rollbackMakesANewRevisionEqualToTheOldOne() async throws {
