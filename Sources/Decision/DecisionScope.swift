@@ -56,11 +56,13 @@ struct DecisionScope: ConditionScope {
         }
     }
 
+    /// The pointer form of ``savedGroup(_:contains:)``: reads the one field, as ``value(in:binding:path:)`` does
+    /// (forwarding to the instance method would copy the whole scope per list test, as the default does).
     @inline(__always)
     static func savedGroup(
         in scope: UnsafePointer<DecisionScope>, _ group: Int, contains member: SavedGroupMember?
     ) -> Bool? {
-        scope.pointee.savedGroup(group, contains: member)
+        scope.pointee.savedGroups?.savedGroup(group, contains: member)
     }
 
     @inline(__always)
